@@ -1,0 +1,110 @@
+#include "common/wire/image_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+
+#include "common/digest.h"
+
+namespace imagefs::wire {
+namespace {
+
+Image SampleImage() {
+  Image img;
+  img.id = "b2173dd3-7ad6-4362-baa6-a68bce3565cb";
+  img.name = "cirros";
+  img.status = ImageStatus::kActive;
+  img.visibility = Visibility::kPrivate;
+  img.checksum = "900150983cd24fb0d6963f7d28e17f72";
+  img.os_hash_algo = "sha512";
+  img.os_hash_value = "abcd";
+  img.owner = "projA";
+  img.size = 3;
+  img.virtual_size = 3;
+  img.min_ram = 64;
+  img.container_format = "bare";
+  img.disk_format = "raw";
+  img.created_at = 1448835702LL * 1000000;
+  img.updated_at = img.created_at + 1000000;
+  img.tags = {"t1", "t2"};
+  img.properties = {{"hw_disk_bus", "scsi"}, {"os_distro", "cirros"}};
+  return img;
+}
+
+TEST(ImageCodecTest, V2JsonHasEveryBaseKeyAndCustomProperties) {
+  Image img;
+  img.id = "b2173dd3-7ad6-4362-baa6-a68bce3565cb";
+  boost::json::object o = ToV2Json(img);
+  for (const char* key : {"id", "name", "status", "visibility", "protected", "os_hidden",
+                          "checksum", "os_hash_algo", "os_hash_value", "owner", "size",
+                          "virtual_size", "min_disk", "min_ram", "container_format",
+                          "disk_format", "created_at", "updated_at", "tags", "self", "file",
+                          "schema"}) {
+    EXPECT_TRUE(o.contains(key)) << key;
+  }
+  EXPECT_TRUE(o.at("name").is_null());
+  EXPECT_EQ(o.at("visibility").as_string(), "shared");
+  EXPECT_EQ(o.at("file").as_string(), "/v2/images/b2173dd3-7ad6-4362-baa6-a68bce3565cb/file");
+  EXPECT_FALSE(o.contains("locations"));
+  EXPECT_FALSE(o.contains("stores"));
+}
+
+TEST(ImageCodecTest, RoundTripsThroughV2Json) {
+  Image img = SampleImage();
+  Result<Image> back = ParseV2Image(SerializeV2Image(img));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, img);
+}
+
+TEST(ImageCodecTest, HiddenInternalPropertiesAreNotRendered) {
+  Image img = SampleImage();
+  img.properties["os_glance_stage_host"] = "http://x";
+  img.properties["os_glance_import_task"] = "t";
+  boost::json::object o = ToV2Json(img);
+  EXPECT_FALSE(o.contains("os_glance_stage_host"));
+  EXPECT_TRUE(o.contains("os_glance_import_task"));
+}
+
+TEST(ImageCodecTest, ParsesAPageWithNext) {
+  std::string body = "{\"images\": [" + SerializeV2Image(SampleImage()) +
+                     "], \"first\": \"/v2/images\", \"next\": \"/v2/images?marker=x\"}";
+  Result<ImagePage> page = ParseV2ImagePage(body);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->images.size(), 1u);
+  EXPECT_EQ(page->next, "/v2/images?marker=x");
+}
+
+TEST(ImageCodecTest, RejectsMalformedImages) {
+  EXPECT_FALSE(ParseV2Image("[]").ok());
+  EXPECT_FALSE(ParseV2Image("{\"name\": \"x\"}").ok());  // no id
+  EXPECT_FALSE(ParseV2Image("{\"id\": \"x\", \"status\": \"bogus\"}").ok());
+  EXPECT_FALSE(ParseV2Image("{\"id\": \"x\", \"size\": \"big\"}").ok());
+  EXPECT_FALSE(ParseV2Image("{\"id\": \"x\", \"created_at\": \"yesterday\"}").ok());
+  EXPECT_FALSE(ParseV2Image("{not json").ok());
+}
+
+TEST(ImageCodecTest, BlockMapRoundTripAndValidation) {
+  BlockMap m;
+  m.image_id = "i";
+  m.content_key = "k";
+  m.size = (3u << 20) + 5;
+  m.block_size = 1u << 20;
+  for (int i = 0; i < 4; ++i) m.digests.push_back(Sha256Raw(&i, sizeof i));
+  std::string text = boost::json::serialize(ToJson(m));
+  Result<BlockMap> back = ParseBlockMap(text);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, m);
+  m.digests.pop_back();  // 3 digests for 4 blocks
+  EXPECT_FALSE(ParseBlockMap(boost::json::serialize(ToJson(m))).ok());
+}
+
+TEST(ImageModelTest, TransitionsFollowGlance) {
+  EXPECT_TRUE(IsValidTransition(ImageStatus::kQueued, ImageStatus::kSaving));
+  EXPECT_TRUE(IsValidTransition(ImageStatus::kSaving, ImageStatus::kQueued));
+  EXPECT_FALSE(IsValidTransition(ImageStatus::kActive, ImageStatus::kSaving));
+  EXPECT_FALSE(IsValidTransition(ImageStatus::kDeleted, ImageStatus::kActive));
+  EXPECT_TRUE(IsValidTransition(ImageStatus::kDeactivated, ImageStatus::kActive));
+}
+
+}  // namespace
+}  // namespace imagefs::wire
