@@ -49,7 +49,7 @@ class [[nodiscard]] Result {
 // IMAGEFS_ASSIGN_OR_RETURN(Type var, expr): evaluates expr (a Result<T>), returns its
 // Status on error, else declares/assigns `var` from the moved value.
 #define IMAGEFS_ASSIGN_OR_RETURN(lhs, expr) \
-  IMAGEFS_ASSIGN_OR_RETURN_IMPL(IMAGEFS_CONCAT(_imagefs_result_, __LINE__), lhs, expr)
+  IMAGEFS_ASSIGN_OR_RETURN_IMPL(IMAGEFS_CONCAT(_imagefs_result_, __COUNTER__), lhs, expr)
 
 #define IMAGEFS_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                  \

@@ -82,8 +82,15 @@ Status ErrnoStatus(int err, std::string_view context);
 
 }  // namespace imagefs
 
-#define IMAGEFS_RETURN_IF_ERROR(expr)                \
-  do {                                               \
-    ::imagefs::Status _imagefs_status = (expr);      \
-    if (!_imagefs_status.ok()) return _imagefs_status; \
+#define IMAGEFS_STATUS_CONCAT_INNER(a, b) a##b
+#define IMAGEFS_STATUS_CONCAT(a, b) IMAGEFS_STATUS_CONCAT_INNER(a, b)
+
+// Returns the Status of `expr` from the enclosing function when it is not OK.
+#define IMAGEFS_RETURN_IF_ERROR(expr) \
+  IMAGEFS_RETURN_IF_ERROR_IMPL(IMAGEFS_STATUS_CONCAT(_imagefs_status_, __COUNTER__), expr)
+
+#define IMAGEFS_RETURN_IF_ERROR_IMPL(var, expr) \
+  do {                                          \
+    ::imagefs::Status var = (expr);             \
+    if (!var.ok()) return var;                  \
   } while (0)

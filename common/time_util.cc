@@ -59,7 +59,7 @@ class Scanner {
 
 std::string FormatIsoZ(int64_t micros) {
   std::tm tm = ToTm(micros);
-  char buf[32];
+  char buf[96];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
@@ -69,7 +69,7 @@ std::string FormatIsoMicros(int64_t micros) {
   std::tm tm = ToTm(micros);
   int64_t frac = micros % 1000000;
   if (frac < 0) frac += 1000000;
-  char buf[40];
+  char buf[96];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<long long>(frac));

@@ -63,6 +63,13 @@ struct ListLimits {
   size_t max_limit = 1000;    // api_limit_max: larger limits are silently capped
 };
 
+// Appends the tie-breakers created_at and id, in that order, each only when absent,
+// with direction `ascending`. Glance gives them the request's direction when the
+// request named exactly one direction (`sort=name:asc`, `sort_key=a&sort_key=b&
+// sort_dir=asc`), and desc otherwise; ParseV2ListQuery does this, and a v1 list
+// with its single sort_key/sort_dir should too.
+void AppendSortTieBreakers(std::vector<SortKey>& sort, bool ascending);
+
 // Parses the query parameters of GET /v2/images (spec 1.6) for `caller`.
 // InvalidArgument, with a message a user can act on, for any bad parameter:
 // non-integer or negative limit, bad member_status/visibility/os_hidden/protected,

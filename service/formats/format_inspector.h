@@ -15,7 +15,8 @@
 namespace imagefs::service {
 
 struct FormatInfo {
-  // "qcow2", "vmdk", "vhd", "vhdx", "vdi", "iso" or "raw".
+  // "qcow2", "vmdk", "vhd", "vhdx", "vdi", "iso" or "raw"; also "qed", which is
+  // recognised only to be refused (always unsafe, as in Glance).
   std::string format;
   // Virtual disk size in bytes from the header; for raw, the data size.
   std::optional<int64_t> virtual_size;
@@ -30,7 +31,9 @@ Result<FormatInfo> InspectFormat(RangeReader& data);
 
 // Applies Glance's upload rules. For container_format "bare" (or unset) and an
 // inspectable disk_format: UnsupportedMedia when the detected format differs from
-// `disk_format` (raw and iso accept anything that is not unsafe) or is unsafe.
+// `disk_format` (raw accepts anything that is not unsafe; iso data must be
+// recognised as iso, as in Glance) or is unsafe. Other disk formats (ami, ...)
+// accept only data recognised as raw. Details in format_inspector.cc.
 // Returns the virtual size to record: the header's for a matching format, the size
 // for raw, nullopt for a zero-byte image or a non-bare container.
 Result<std::optional<int64_t>> CheckUpload(std::string_view disk_format,

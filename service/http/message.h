@@ -40,7 +40,7 @@ class BodyReader {
 
 // How errors of a route are rendered (the APIs differ).
 enum class ErrorStyle {
-  kGlance,  // {"message": "...", "code": "404 Not Found", "title": "Not Found"}
+  kGlance,  // {"error": {"message": "...", "code": "404 Not Found", "title": "Not Found"}}
   kNova,    // {"itemNotFound": {"code": 404, "message": "..."}}  (compute, block storage)
 };
 

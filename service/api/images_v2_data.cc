@@ -1,0 +1,130 @@
+// Image data: PUT/GET /v2/images/{id}/file and the block-map extension
+// GET /v2/images/{id}/blocks (spec 1.5.9; docs/api.md).
+//
+// The upload itself (and its durability rules) is service/api/upload.h.
+#include <boost/json.hpp>
+
+#include <charconv>
+
+#include "common/log.h"
+#include "service/api/handler_util.h"
+#include "service/api/images_v2.h"
+#include "service/api/range.h"
+#include "service/api/upload.h"
+#include "service/http/error_mapping.h"
+
+namespace imagefs::service::api {
+namespace json = boost::json;
+
+namespace {
+
+Result<std::optional<uint64_t>> DeclaredSize(const http::Request& req) {
+  auto h = req.Header("x-openstack-image-size");
+  if (!h) return std::optional<uint64_t>();
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(h->data(), h->data() + h->size(), v);
+  if (ec != std::errc() || p != h->data() + h->size()) {
+    return InvalidArgument("x-openstack-image-size must be a non-negative integer");
+  }
+  return std::optional<uint64_t>(v);
+}
+
+Status CheckUploadHeaders(ServiceContext& ctx, const http::Request& req) {
+  std::string_view type = req.Header("Content-Type").value_or("");
+  if (type.substr(0, type.find(';')) != "application/octet-stream") {
+    return UnsupportedMedia("The request media type " +
+                            (type.empty() ? std::string("None") : std::string(type)) +
+                            " is not supported by this server.");
+  }
+  if (auto store = req.Header("X-Image-Meta-Store"); store && *store != ctx.store.id()) {
+    return InvalidArgument("Store for identifier " + std::string(*store) + " not found");
+  }
+  return Status::Ok();
+}
+
+Status CheckReadable(const Identity& caller, const wire::Image& image) {
+  if (image.status == wire::ImageStatus::kDeactivated && !caller.is_admin) {
+    return PermissionDenied(
+        "The requested image has been deactivated. Image data download is forbidden.");
+  }
+  return Status::Ok();
+}
+
+bool HasData(const wire::Image& image) {
+  return (image.status == wire::ImageStatus::kActive ||
+          image.status == wire::ImageStatus::kDeactivated) &&
+         image.size.has_value();
+}
+
+}  // namespace
+
+Result<http::Response> UploadData(ServiceContext& ctx, http::Request& req) {
+  IMAGEFS_RETURN_IF_ERROR(CheckUploadHeaders(ctx, req));
+  UploadOptions options;
+  IMAGEFS_ASSIGN_OR_RETURN(options.declared_size, DeclaredSize(req));
+  const std::string& id = req.path_params[0];
+  IMAGEFS_RETURN_IF_ERROR(LoadWritableImage(ctx, req.identity, id).status());
+  IMAGEFS_RETURN_IF_ERROR(RequireMemberRole(req.identity, "upload_image"));
+  Result<wire::Image> uploaded = RunUpload(ctx, req, id, options);
+  if (!uploaded.ok()) {
+    if (IsDeletedDuringUpload(uploaded.status())) {
+      return http::ErrorResponse(410, uploaded.status().message());
+    }
+    return uploaded.status();
+  }
+  return http::Response::Empty(204);
+}
+
+Result<http::Response> DownloadData(ServiceContext& ctx, http::Request& req) {
+  const std::string& id = req.path_params[0];
+  IMAGEFS_ASSIGN_OR_RETURN(wire::Image image, LoadVisibleImage(ctx, req.identity, id));
+  IMAGEFS_RETURN_IF_ERROR(CheckReadable(req.identity, image));
+  if (!HasData(image)) return http::Response::Empty(204);
+  Result<std::unique_ptr<RangeReader>> opened = ctx.store.Open(id);
+  if (!opened.ok()) {
+    IMAGEFS_LOG(ERROR, "image {} is {} but its data cannot be opened: {}", id,
+                wire::ToString(image.status), opened.status().ToString());
+    return Unavailable("The image data is not available.");
+  }
+  std::shared_ptr<RangeReader> reader = std::move(*opened);
+  uint64_t size = reader->size();
+  std::optional<ByteRange> range;
+  auto range_header = req.Header("Range");
+  auto legacy_header = req.Header("Content-Range");
+  if (range_header || legacy_header) {
+    Result<std::optional<ByteRange>> parsed =
+        range_header ? ParseRange(*range_header, size, false) : ParseRange(*legacy_header, size, true);
+    if (!parsed.ok()) {
+      http::Response err = http::ErrorResponse(parsed.status());
+      if (parsed.status().code() == StatusCode::kOutOfRange) {
+        err.SetHeader("Content-Range", "bytes */" + std::to_string(size));
+      }
+      return err;
+    }
+    range = *parsed;
+  }
+  http::Response resp;
+  resp.status = range ? 206 : 200;
+  resp.SetHeader("Content-Type", "application/octet-stream");
+  resp.SetHeader("Accept-Ranges", "bytes");
+  if (image.checksum) resp.SetHeader("Content-MD5", *image.checksum);
+  resp.file = std::move(reader);
+  resp.file_offset = range ? range->first : 0;
+  resp.file_length = range ? range->length() : size;
+  if (range) {
+    resp.SetHeader("Content-Range", "bytes " + std::to_string(range->first) + "-" +
+                                        std::to_string(range->last) + "/" + std::to_string(size));
+  }
+  return resp;
+}
+
+Result<http::Response> ShowBlockMap(ServiceContext& ctx, http::Request& req) {
+  const std::string& id = req.path_params[0];
+  IMAGEFS_ASSIGN_OR_RETURN(wire::Image image, LoadVisibleImage(ctx, req.identity, id));
+  IMAGEFS_RETURN_IF_ERROR(CheckReadable(req.identity, image));
+  if (!HasData(image)) return NotFound("Image " + id + " has no data.");
+  IMAGEFS_ASSIGN_OR_RETURN(wire::BlockMap map, ctx.catalog.GetBlockMap(id));
+  return JsonResponse(200, wire::ToJson(map));
+}
+
+}  // namespace imagefs::service::api

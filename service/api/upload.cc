@@ -1,0 +1,153 @@
+#include "service/api/upload.h"
+
+#include "common/digest.h"
+#include "common/log.h"
+#include "service/api/handler_util.h"
+#include "service/formats/format_inspector.h"
+
+namespace imagefs::service::api {
+namespace {
+
+constexpr size_t kUploadChunk = 1 << 20;
+constexpr std::string_view kDeletedDuringUpload = " was deleted during the upload.";
+
+// Puts a saving image back to queued (v2) or killed (v1); size and virtual_size are
+// cleared. Best effort: the image may have been deleted meanwhile.
+void Abandon(ServiceContext& ctx, const std::string& id, bool kill) {
+  int64_t now = ctx.clock.WallMicros();
+  Result<wire::Image> r = ctx.catalog.UpdateImage(id, [now, kill](wire::Image& img) -> Status {
+    if (img.status != wire::ImageStatus::kSaving) return Status::Ok();
+    img.status = kill ? wire::ImageStatus::kKilled : wire::ImageStatus::kQueued;
+    img.size.reset();
+    img.virtual_size.reset();
+    img.updated_at = now;
+    return Status::Ok();
+  });
+  if (!r.ok() && r.status().code() != StatusCode::kNotFound) {
+    IMAGEFS_LOG(ERROR, "image {}: could not leave saving: {}", id, r.status().ToString());
+  }
+}
+
+class SavingGuard {
+ public:
+  SavingGuard(ServiceContext& ctx, std::string id, bool kill)
+      : ctx_(ctx), id_(std::move(id)), kill_(kill) {}
+  ~SavingGuard() {
+    if (armed_) Abandon(ctx_, id_, kill_);
+  }
+  SavingGuard(const SavingGuard&) = delete;
+  SavingGuard& operator=(const SavingGuard&) = delete;
+  void Disarm() { armed_ = false; }
+
+ private:
+  ServiceContext& ctx_;
+  std::string id_;
+  bool kill_;
+  bool armed_ = true;
+};
+
+Result<wire::Image> StartSaving(ServiceContext& ctx, const std::string& id) {
+  int64_t now = ctx.clock.WallMicros();
+  return ctx.catalog.UpdateImage(id, [now](wire::Image& img) -> Status {
+    if (img.status == wire::ImageStatus::kQueued && (!img.disk_format || !img.container_format)) {
+      std::string missing = !img.disk_format && !img.container_format
+                                ? "Properties disk_format, container_format"
+                            : !img.disk_format ? "Property disk_format"
+                                               : "Property container_format";
+      return InvalidArgument(missing + " must be set prior to saving data.");
+    }
+    IMAGEFS_RETURN_IF_ERROR(CheckTransition(img, wire::ImageStatus::kSaving));
+    img.status = wire::ImageStatus::kSaving;
+    img.updated_at = now;
+    return Status::Ok();
+  });
+}
+
+Result<UploadResult> StreamBody(http::Request& req, UploadWriter& writer) {
+  std::unique_ptr<char[]> buf(new char[kUploadChunk]);
+  while (true) {
+    IMAGEFS_ASSIGN_OR_RETURN(size_t n, req.body->Read(buf.get(), kUploadChunk));
+    if (n == 0) break;
+    IMAGEFS_RETURN_IF_ERROR(writer.Append(buf.get(), n));
+  }
+  return writer.Finish();
+}
+
+Status CheckAnnounced(const UploadOptions& options, const UploadResult& up) {
+  if (options.declared_size && *options.declared_size != up.size) {
+    return InvalidArgument("Image size mismatch: " + std::to_string(*options.declared_size) +
+                           " bytes were announced, the body had " + std::to_string(up.size));
+  }
+  if (options.expected_md5 && *options.expected_md5 != up.md5_hex) {
+    return InvalidArgument("Supplied checksum (" + *options.expected_md5 +
+                           ") and checksum generated from uploaded image (" + up.md5_hex +
+                           ") did not match.");
+  }
+  return Status::Ok();
+}
+
+// The catalog half of a successful upload: one batch with the image and its blocks.
+Result<wire::Image> Activate(ServiceContext& ctx, const std::string& id, const UploadResult& up,
+                             std::optional<int64_t> virtual_size) {
+  wire::BlockMap map;
+  map.image_id = id;
+  map.content_key = up.sha512_hex;
+  map.size = up.size;
+  map.block_size = up.block_size;
+  map.digests = up.block_digests;
+  int64_t now = ctx.clock.WallMicros();
+  return ctx.catalog.UpdateImageWithBlockMap(
+      id,
+      [&](wire::Image& img) -> Status {
+        if (img.status != wire::ImageStatus::kSaving) {
+          return FailedPrecondition("Image " + img.id + std::string(kDeletedDuringUpload));
+        }
+        img.status = wire::ImageStatus::kActive;
+        img.size = static_cast<int64_t>(up.size);
+        img.virtual_size = virtual_size;
+        img.checksum = up.md5_hex;
+        img.os_hash_algo = "sha512";
+        img.os_hash_value = up.sha512_hex;
+        img.block_size = up.block_size;
+        img.stores = {ctx.store.id()};
+        img.updated_at = now;
+        return Status::Ok();
+      },
+      map);
+}
+
+}  // namespace
+
+Result<wire::Image> RunUpload(ServiceContext& ctx, http::Request& req, const std::string& id,
+                              const UploadOptions& options) {
+  std::optional<uint64_t> length = req.body->content_length();
+  if (length && *length > ctx.config.image_size_cap) {
+    return ResourceExhausted("Image exceeds the size limit: " + std::to_string(*length) +
+                             " bytes is over " + std::to_string(ctx.config.image_size_cap) + ".");
+  }
+  IMAGEFS_ASSIGN_OR_RETURN(wire::Image image, StartSaving(ctx, id));
+  SavingGuard guard(ctx, id, options.kill_on_failure);
+
+  IMAGEFS_ASSIGN_OR_RETURN(std::unique_ptr<UploadWriter> writer, ctx.store.BeginUpload(id));
+  IMAGEFS_ASSIGN_OR_RETURN(UploadResult up, StreamBody(req, *writer));
+  IMAGEFS_RETURN_IF_ERROR(CheckAnnounced(options, up));
+  IMAGEFS_ASSIGN_OR_RETURN(std::optional<int64_t> virtual_size,
+                           CheckUpload(image.disk_format.value_or(""),
+                                       image.container_format.value_or(""), writer->Data()));
+  if (up.size == 0) virtual_size.reset();
+  IMAGEFS_RETURN_IF_ERROR(writer->Commit());
+  Result<wire::Image> active = Activate(ctx, id, up, virtual_size);
+  if (!active.ok()) {
+    ctx.store.Remove(id).IgnoreError();
+    return active.status();
+  }
+  guard.Disarm();
+  return active;
+}
+
+bool IsDeletedDuringUpload(const Status& status) {
+  return status.code() == StatusCode::kFailedPrecondition &&
+         status.message().find(kDeletedDuringUpload) != std::string::npos;
+}
+
+}  // namespace imagefs::service::api

@@ -1,0 +1,84 @@
+#include "cache/index_file.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/cache/fake_image.h"
+
+namespace imagefs::cache {
+namespace {
+
+IndexSnapshot Sample() {
+  IndexSnapshot s;
+  s.versions.push_back(*ParseVersionName("img-a." + std::string(32, 'a') + ".100.10"));
+  s.versions.push_back(
+      *ParseVersionName("_" + std::string(32, 'b') + "." + std::string(32, 'c') + ".1048576.4096"));
+  s.blocks = {{0, 3}, {1, 255}, {0, 9}, {1, 0}};
+  return s;
+}
+
+void ExpectSame(const IndexSnapshot& a, const IndexSnapshot& b) {
+  EXPECT_EQ(a.versions, b.versions);
+  EXPECT_EQ(a.blocks, b.blocks);
+}
+
+TEST(IndexFileTest, RoundTrips) {
+  Result<IndexSnapshot> decoded = DecodeIndex(EncodeIndex(Sample()));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  ExpectSame(*decoded, Sample());
+}
+
+TEST(IndexFileTest, EmptyRoundTrips) {
+  Result<IndexSnapshot> decoded = DecodeIndex(EncodeIndex(IndexSnapshot{}));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_TRUE(decoded->versions.empty());
+  EXPECT_TRUE(decoded->blocks.empty());
+}
+
+TEST(IndexFileTest, EveryTruncationIsDataLoss) {
+  std::string bytes = EncodeIndex(Sample());
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_EQ(DecodeIndex(bytes.substr(0, n)).status().code(), StatusCode::kDataLoss) << n;
+  }
+  EXPECT_FALSE(DecodeIndex(bytes + "x").ok());
+}
+
+TEST(IndexFileTest, EveryFlippedBitIsDataLoss) {
+  const std::string bytes = EncodeIndex(Sample());
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string damaged = bytes;
+      damaged[i] = static_cast<char>(damaged[i] ^ (1 << bit));
+      EXPECT_FALSE(DecodeIndex(damaged).ok()) << i << ":" << bit;
+    }
+  }
+}
+
+TEST(IndexFileTest, RandomBytesAreRejectedWithoutCrashing) {
+  for (uint32_t seed = 0; seed < 200; ++seed) {
+    std::string junk = testing::RandomBytes(uint64_t{seed} * 7, seed);
+    if (seed % 2 == 0 && junk.size() >= 8) {
+      junk.replace(0, 8, "IMGFSIDX");
+    }
+    EXPECT_FALSE(DecodeIndex(junk).ok());
+  }
+}
+
+TEST(IndexFileTest, WellChecksummedButOutOfRangeContentIsRejected) {
+  IndexSnapshot bad_block = Sample();
+  bad_block.blocks.push_back({0, 10});  // image a has 10 blocks: 0..9
+  EXPECT_EQ(DecodeIndex(EncodeIndex(bad_block)).status().code(), StatusCode::kDataLoss);
+  IndexSnapshot bad_version = Sample();
+  bad_version.blocks.push_back({2, 0});
+  EXPECT_FALSE(DecodeIndex(EncodeIndex(bad_version)).ok());
+}
+
+TEST(IndexFileTest, OtherFormatNumberIsRejected) {
+  std::string bytes = EncodeIndex(Sample());
+  bytes[8] = 2;  // format, after the magic
+  bytes.resize(bytes.size() - 32);
+  bytes += Sha256Raw(bytes.data(), bytes.size());
+  EXPECT_FALSE(DecodeIndex(bytes).ok());
+}
+
+}  // namespace
+}  // namespace imagefs::cache
