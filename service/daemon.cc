@@ -18,6 +18,11 @@
 #include "service/api/app.h"
 #include "service/api/recovery.h"
 #include "service/auth/authenticator.h"
+#include "service/auth/keystone_authenticator.h"
+#include "service/api/imports.h"
+#include "service/api/task_runner.h"
+#include "service/backup/backup_system.h"
+#include "service/daemon_stores.h"
 #include "service/http/server.h"
 
 namespace imagefs::service {
@@ -47,8 +52,12 @@ Status Apply(DaemonOptions& o, std::string_view key, std::string_view value) {
     o.listen = value;
   } else if (key == "data-dir") {
     o.data_dir = value;
+  } else if (key == "backup-dir") {
+    o.backup_dir = value;
   } else if (key == "tokens") {
     o.tokens_file = value;
+  } else if (key == "keystone") {
+    o.keystone_file = value;
   } else if (key == "port-file") {
     o.port_file = value;
   } else if (key == "log-level") {
@@ -60,6 +69,10 @@ Status Apply(DaemonOptions& o, std::string_view key, std::string_view value) {
     IMAGEFS_ASSIGN_OR_RETURN(o.image_size_cap, ParseU64("--image-size-cap", value));
   } else if (key == "fsync") {
     IMAGEFS_ASSIGN_OR_RETURN(o.fsync, ParseBool("--fsync", value));
+  } else if (Result<bool> store_option = ApplyStoreOption(o, key, value); !store_option.ok()) {
+    return store_option.status();
+  } else if (*store_option) {
+    // a store or import option (service/daemon_stores.h)
   } else {
     return InvalidArgument("unknown option --" + std::string(key));
   }
@@ -118,9 +131,14 @@ int WaitForStopSignal() {
 }  // namespace
 
 std::string DaemonUsage() {
-  return "usage: imaged [--listen HOST:PORT] --data-dir DIR [--tokens FILE] [--port-file FILE]\n"
+  return "usage: imaged [--listen HOST:PORT] --data-dir DIR [--tokens FILE | --keystone FILE]\n"
+         "              [--port-file FILE]\n"
          "              [--config FILE] [--max-connections N] [--image-size-cap BYTES]\n"
-         "              [--fsync true|false] [--log-level debug|info|warn|error]\n";
+         "              [--backup-dir DIR]\n"
+         "              [--fsync true|false] [--log-level debug|info|warn|error]\n"
+         "              [--stores ID:DIR,...] [--default-store ID] [--import-methods LIST]\n"
+         "              [--allowed-hosts LIST] [--show-multiple-locations true|false]\n"
+         "              [--show-image-direct-url true|false] [--image-cache true|false]\n";
 }
 
 Result<DaemonOptions> ParseDaemonArgs(int argc, char** argv, bool* help) {
@@ -159,6 +177,9 @@ Status Validate(const DaemonOptions& o) {
     return InvalidArgument("--listen wants HOST:PORT, got " + o.listen);
   }
   if (o.max_connections == 0) return InvalidArgument("--max-connections must be at least 1");
+  if (!o.tokens_file.empty() && !o.keystone_file.empty()) {
+    return InvalidArgument("--tokens and --keystone exclude each other");
+  }
   if (!o.log_level.empty() && !IsValidLogLevel(o.log_level)) {
     return InvalidArgument("--log-level: unknown level " + o.log_level);
   }
@@ -189,21 +210,30 @@ int RunDaemon(const DaemonOptions& options) {
   copts.sync = options.fsync;
   Result<std::unique_ptr<Catalog>> catalog = OpenRocksCatalog(copts);
   if (!catalog.ok()) return fail(catalog.status());
-  LocalDirStoreOptions sopts;
-  sopts.dir = options.data_dir + "/images";
-  sopts.max_image_size = options.image_size_cap;
-  sopts.fsync = options.fsync;
-  Result<std::unique_ptr<ImageStore>> store = NewLocalDirStore(sopts);
-  if (!store.ok()) return fail(store.status());
+  Result<StoreBundle> stores = OpenStores(options);
+  if (!stores.ok()) return fail(stores.status());
+  StoreSet& store = *stores->stores;  // every store, as one ImageStore
 
   Clock& clock = SystemClock::Get();
-  Result<api::RecoveryReport> recovered = api::Recover(**catalog, **store, clock);
+  Result<api::RecoveryReport> recovered = api::Recover(**catalog, store, clock);
   if (!recovered.ok()) return fail(recovered.status());
   IMAGEFS_LOG(INFO, "catalog: {} images; recovery: {} reset to queued, {} orphans removed",
               (*catalog)->ImageCount(), recovered->reset_to_queued, recovered->orphans_removed);
+  if (Status s = api::RecoverImports(**catalog, clock); !s.ok()) return fail(s);
 
   std::unique_ptr<auth::Authenticator> authenticator;
-  if (options.tokens_file.empty()) {
+  auth::EndpointCatalog* endpoints = nullptr;  // Keystone's catalog (glance-download)
+  if (!options.keystone_file.empty()) {
+    Result<auth::KeystoneOptions> k = auth::LoadKeystoneOptions(options.keystone_file);
+    if (!k.ok()) return fail(k.status());
+    auto keystone = std::make_unique<auth::KeystoneAuthenticator>(std::move(*k), clock);
+    if (Status s = keystone->LogIn(); !s.ok()) {
+      IMAGEFS_LOG(WARN, "keystone mode: not logged in yet ({}); requests answer 503 until "
+                        "Keystone is reachable", s.message());
+    }
+    endpoints = keystone.get();
+    authenticator = std::move(keystone);
+  } else if (options.tokens_file.empty()) {
     authenticator = auth::NewDemoAuthenticator(auth::DemoIdentity());
     IMAGEFS_LOG(WARN, "no --tokens: demo mode, every request acts as project 'demo' (admin)");
   } else {
@@ -212,8 +242,21 @@ int RunDaemon(const DaemonOptions& options) {
     authenticator = std::move(*a);
   }
 
-  api::ServiceContext ctx{**catalog, **store, clock, {}};
+  backup::BackupSystemOptions bopts;
+  bopts.catalog_dir = options.data_dir + "/backups-db";
+  bopts.store_dir = options.backup_dir.empty() ? options.data_dir + "/backups" : options.backup_dir;
+  bopts.fsync = options.fsync;
+  Result<std::unique_ptr<backup::BackupSystem>> backups =
+      backup::StartBackupSystem(bopts, **catalog, store, clock);
+  if (!backups.ok()) return fail(backups.status());
+
+  api::ServiceContext ctx{**catalog, store, clock, {}};
+  ctx.backups = (*backups)->service.get();
+  ctx.endpoints = endpoints;
   ctx.config.image_size_cap = options.image_size_cap;
+  ConfigureContext(options, *stores, endpoints != nullptr, ctx);
+  api::TaskRunner tasks;  // destroyed (joined) before ctx
+  ctx.tasks = &tasks;
   api::ImagedApp app(ctx, std::move(authenticator));
 
   http::ServerOptions server_options;

@@ -10,7 +10,7 @@ bad() { echo "layering: $*"; fail=1; }
 grep -rnE '#include "(fs|cache)/' service/ && bad "service/ includes fs/ or cache/"
 grep -rnE '#include [<"](fuse|fuse3|curl|boost/beast|boost/asio|rocksdb)' cache/ && bad "cache/ includes FUSE, curl, Beast or RocksDB"
 grep -rnE '#include "(service|fs)/' cache/ common/ && bad "cache/ or common/ includes service/ or fs/"
-(grep -rlE '#include <rocksdb' service/ || true) | grep -v '^service/catalog/' && bad "RocksDB outside service/catalog/"
+(grep -rlE "#include <rocksdb" service/ || true) | grep -vE "^service/(catalog/|backup/backup_catalog.cc)" && bad "RocksDB outside service/catalog/ and the backup catalog"
 (grep -rlE '#include <boost/(beast|asio)' service/ || true) | grep -v '^service/http/' && bad "Beast/Asio outside service/http/"
 if [[ -d fs ]]; then
   n=$( (grep -rlE '#include <fuse' fs/ || true) | wc -l); [[ $n -le 1 ]] || bad "libfuse included by $n files of fs/"

@@ -4,7 +4,9 @@
 
 #include "common/log.h"
 #include "common/uuid.h"
+#include "service/api/backups.h"
 #include "service/api/images_v1.h"
+#include "service/api/imports.h"
 #include "service/api/routes.h"
 #include "service/http/error_mapping.h"
 
@@ -41,7 +43,7 @@ void NormalizeVersionPrefix(std::string& path) {
 bool IsKnownApiPrefix(std::string_view path) {
   size_t end = path.find('/', 1);
   std::string_view first = path.substr(1, end == std::string_view::npos ? end : end - 1);
-  return first == "v1" || first == "v2";
+  return first == "v1" || first == "v2" || first == "v2.1" || first == "v3" || first == "volume";
 }
 
 std::string RequestIdFor(const http::Request& req) {
@@ -63,6 +65,9 @@ ImagedApp::ImagedApp(ServiceContext& ctx, std::unique_ptr<auth::Authenticator> a
   AddMemberRoutes(router_, ctx_);
   AddImagesV1Routes(router_, ctx_);
   AddMembersV1Routes(router_, ctx_);
+  AddComputeImageRoutes(router_, ctx_);
+  AddInteropRoutes(router_, ctx_);
+  AddBackupRoutes(router_, ctx_);
 }
 
 http::Response ImagedApp::Handle(http::Request& req) {
@@ -123,7 +128,9 @@ http::Response ImagedApp::Dispatch(http::Request& req, std::string* route_name,
       *error = id.status().message();
       http::Response r = http::ErrorResponse(id.status(), opts.error_style);
       std::string challenge = authenticator_->Challenge();
-      if (!challenge.empty()) r.SetHeader("WWW-Authenticate", challenge);
+      if (!challenge.empty() && id.status().code() == StatusCode::kUnauthenticated) {
+        r.SetHeader("WWW-Authenticate", challenge);
+      }
       return r;
     }
     req.identity = std::move(*id);

@@ -10,7 +10,21 @@
 #include "service/catalog/catalog.h"
 #include "service/store/image_store.h"
 
+namespace imagefs::service::backup {
+class BackupService;
+}  // namespace imagefs::service::backup
+namespace imagefs::service::auth {
+class EndpointCatalog;
+}  // namespace imagefs::service::auth
+namespace imagefs::service {
+class StoreSet;
+class HttpStore;
+}  // namespace imagefs::service
+
 namespace imagefs::service::api {
+
+class TaskRunner;
+class ImageCache;
 
 struct ServiceConfig {
   ListLimits list_limits;
@@ -28,6 +42,14 @@ struct ServiceConfig {
   // show_image_direct_url). Default: off, as Glance.
   bool show_multiple_locations = false;
   bool show_image_direct_url = false;
+  // Most locations per image (413 beyond). Default: 10.
+  int image_location_quota = 10;
+  // How long a finished task is kept (Glance's task_time_to_live). Default: 48 h.
+  int64_t task_time_to_live_micros = int64_t{48} * 3600 * 1000000;
+  // Prefixes of the custom properties glance-download copies from the remote
+  // image. Default: Glance's [glance_download_properties] extra_properties.
+  std::vector<std::string> glance_download_properties = {"hw_", "trait:", "os_distro",
+                                                         "os_secure_boot", "os_type"};
 };
 
 struct ServiceContext {
@@ -35,6 +57,22 @@ struct ServiceContext {
   ImageStore& store;
   Clock& clock;
   ServiceConfig config;
+  // The backups API's work (service/backup/); null: the backups API answers 503.
+  backup::BackupService* backups = nullptr;
+  // The identity service's catalog (Keystone mode); null otherwise. glance-download
+  // finds the remote image service with it.
+  auth::EndpointCatalog* endpoints = nullptr;
+  // Every image store (multi-store); `store` above is this same set. Null: `store`
+  // is a single store.
+  StoreSet* stores = nullptr;
+  // Where PUT .../stage keeps data until glance-direct imports it; null: no staging.
+  ImageStore* staging = nullptr;
+  // The read-only http store (locations, web-download); null: none.
+  HttpStore* http_store = nullptr;
+  // Runs imports in the background; null: imports answer 503.
+  TaskRunner* tasks = nullptr;
+  // The image cache (cache API); null: the cache API answers 404.
+  ImageCache* cache = nullptr;
 };
 
 }  // namespace imagefs::service::api

@@ -4,15 +4,31 @@
 #include "service/api/handler_util.h"
 #include "service/api/image_schema.h"
 #include "service/api/routes.h"
+#include "service/store/http_store.h"
+#include "service/store/store_set.h"
 
 namespace imagefs::service::api {
 namespace json = boost::json;
 
 namespace {
 
-// Glance (no image cache, one store) reports these; v2.17 is CURRENT.
-constexpr std::string_view kVersions[] = {"v2.17", "v2.15", "v2.9", "v2.7", "v2.6", "v2.5",
-                                          "v2.4",  "v2.3",  "v2.2", "v2.1", "v2.0"};
+// The versions imaged reports (spec 1.1): v2.17 is CURRENT; several stores add
+// v2.8 and v2.10-2.13, the image cache v2.14, v2.16 and v2.18 (then CURRENT).
+std::vector<std::string_view> Versions(const ServiceContext& ctx) {
+  bool multi = ctx.stores != nullptr && ctx.stores->multi_store();
+  bool cache = ctx.cache != nullptr;
+  std::vector<std::string_view> v;
+  if (cache) v.push_back("v2.18");
+  v.push_back("v2.17");
+  if (cache) v.push_back("v2.16");
+  v.push_back("v2.15");
+  if (cache) v.push_back("v2.14");
+  if (multi) v.insert(v.end(), {"v2.13", "v2.12", "v2.11", "v2.10"});
+  v.push_back("v2.9");
+  if (multi) v.push_back("v2.8");
+  v.insert(v.end(), {"v2.7", "v2.6", "v2.5", "v2.4", "v2.3", "v2.2", "v2.1", "v2.0"});
+  return v;
+}
 
 Result<http::Response> InfoImport(ServiceContext& ctx) {
   json::array methods;
@@ -23,17 +39,39 @@ Result<http::Response> InfoImport(ServiceContext& ctx) {
                                           {"value", std::move(methods)}}}});
 }
 
-json::object StoreJson(ServiceContext& ctx, bool detail) {
-  json::object s{{"id", ctx.store.id()},
-                 {"description", "Local directory store"},
-                 {"default", "true"}};
+json::object StoreJson(ServiceContext& ctx, const std::string& id, bool detail) {
+  const StoreInfo* info = ctx.stores != nullptr ? ctx.stores->Info(id) : nullptr;
+  json::object s{{"id", id},
+                 {"description", info != nullptr ? info->description : "Local directory store"}};
+  if (id == ctx.store.id()) s["default"] = "true";
   if (detail) {
-    s["type"] = "file";
+    s["type"] = info != nullptr ? info->type : "file";
     s["weight"] = 0;
-    s["properties"] = {{"data_dir", "(local)"}, {"chunk_size", 65536},
+    s["properties"] = {{"data_dir", info != nullptr ? info->data_dir : "(local)"},
+                       {"chunk_size", 65536},
                        {"thin_provisioning", false}};
   }
   return s;
+}
+
+// Every store, then the read-only http store of locations.
+json::array StoresJson(ServiceContext& ctx, bool detail) {
+  json::array out;
+  std::vector<std::string> ids = ctx.stores != nullptr ? ctx.stores->ids()
+                                                       : std::vector<std::string>{ctx.store.id()};
+  for (const auto& id : ids) out.push_back(StoreJson(ctx, id, detail));
+  if (ctx.http_store != nullptr) {
+    json::object http{{"id", ctx.http_store->id()},
+                      {"description", "Read-only store of http locations"},
+                      {"read-only", "true"}};
+    if (detail) {
+      http["type"] = "http";
+      http["weight"] = 0;
+      http["properties"] = json::object{};
+    }
+    out.push_back(std::move(http));
+  }
+  return out;
 }
 
 // Usage of the caller's project. Limits are -1: imaged enforces no per-project
@@ -80,20 +118,22 @@ http::RouteOptions Opts(std::string name) {
 
 }  // namespace
 
-http::Response VersionsResponse(const ServiceContext&, int status, std::string_view base_url) {
+http::Response VersionsResponse(const ServiceContext& ctx, int status, std::string_view base_url) {
   json::array versions;
-  for (auto v : kVersions) {
+  std::vector<std::string_view> all = Versions(ctx);
+  for (auto v : all) {
     versions.emplace_back(json::object{
         {"id", v},
-        {"status", v == kVersions[0] ? "CURRENT" : "SUPPORTED"},
+        {"status", v == all.front() ? "CURRENT" : "SUPPORTED"},
         {"links", {{{"rel", "self"}, {"href", std::string(base_url) + "/v2/"}}}}});
   }
   return JsonResponse(status, json::object{{"versions", std::move(versions)}});
 }
 
 void AddDiscoveryRoutes(http::Router& router, ServiceContext& ctx) {
-  AddSchema(router, "image", ImageSchema(false));
-  AddSchema(router, "images", ImagesSchema(false));
+  bool multi = ctx.stores != nullptr && ctx.stores->multi_store();
+  AddSchema(router, "image", ImageSchema(multi));
+  AddSchema(router, "images", ImagesSchema(multi));
   AddSchema(router, "member", MemberSchema());
   AddSchema(router, "members", MembersSchema());
   AddSchema(router, "task", TaskSchema());
@@ -103,7 +143,7 @@ void AddDiscoveryRoutes(http::Router& router, ServiceContext& ctx) {
              [&ctx](http::Request&) { return InfoImport(ctx); }, Opts("GET /v2/info/import"));
   router.Add("GET", "/v2/info/stores",
              [&ctx](http::Request&) -> Result<http::Response> {
-               return JsonResponse(200, json::object{{"stores", {StoreJson(ctx, false)}}});
+               return JsonResponse(200, json::object{{"stores", StoresJson(ctx, false)}});
              },
              Opts("GET /v2/info/stores"));
   router.Add("GET", "/v2/info/stores/detail",
@@ -112,7 +152,7 @@ void AddDiscoveryRoutes(http::Router& router, ServiceContext& ctx) {
                  return PermissionDenied(
                      "You are not authorized to complete stores_info_detail action.");
                }
-               return JsonResponse(200, json::object{{"stores", {StoreJson(ctx, true)}}});
+               return JsonResponse(200, json::object{{"stores", StoresJson(ctx, true)}});
              },
              Opts("GET /v2/info/stores/detail"));
   router.Add("GET", "/v2/info/usage",

@@ -39,6 +39,9 @@ wire::RenderOptions RenderOptionsOf(const ServiceContext& ctx) {
   wire::RenderOptions o;
   o.show_locations = ctx.config.show_multiple_locations;
   o.show_direct_url = ctx.config.show_image_direct_url;
+  // `stores` names the stores holding the data, in every mode: /v2/info/stores
+  // lists them in every mode too (docs/api.md).
+  o.multi_store = true;
   return o;
 }
 

@@ -14,6 +14,7 @@
 #include "service/api/image_schema.h"
 #include "service/api/images_v2.h"
 #include "service/api/upload.h"
+#include "service/http/error_mapping.h"
 
 namespace imagefs::service::api {
 namespace json = boost::json;
@@ -452,6 +453,14 @@ void AddImagesV1Routes(http::Router& router, ServiceContext& ctx) {
   };
   add("GET", "/v1/images", true, [&ctx](http::Request& r) { return List(ctx, r, false); });
   add("GET", "/v1/images/detail", true, [&ctx](http::Request& r) { return List(ctx, r, true); });
+  // Glance's v1 router matches /images/detail before /images/{id}: any other method
+  // on it is 405 (Allow: GET), not a call on an image with the id "detail".
+  for (const char* method : {"HEAD", "PUT", "DELETE", "POST"}) {
+    add(method, "/v1/images/detail", false, [](http::Request& r) -> Result<http::Response> {
+      return http::ErrorResponse(405, "The method " + r.method + " is not allowed for this resource.")
+          .SetHeader("Allow", "GET");
+    });
+  }
   add("POST", "/v1/images", false, [&ctx](http::Request& r) { return Create(ctx, r); });
   add("HEAD", "/v1/images/{image_id}", true, [&ctx](http::Request& r) { return Head(ctx, r); });
   add("GET", "/v1/images/{image_id}", true, [&ctx](http::Request& r) { return Download(ctx, r); });

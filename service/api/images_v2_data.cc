@@ -12,6 +12,8 @@
 #include "service/api/range.h"
 #include "service/api/upload.h"
 #include "service/http/error_mapping.h"
+#include "service/store/http_store.h"
+#include "service/store/store_set.h"
 
 namespace imagefs::service::api {
 namespace json = boost::json;
@@ -29,17 +31,41 @@ Result<std::optional<uint64_t>> DeclaredSize(const http::Request& req) {
   return std::optional<uint64_t>(v);
 }
 
-Status CheckUploadHeaders(ServiceContext& ctx, const http::Request& req) {
+Status CheckUploadHeaders(const http::Request& req) {
   std::string_view type = req.Header("Content-Type").value_or("");
   if (type.substr(0, type.find(';')) != "application/octet-stream") {
     return UnsupportedMedia("The request media type " +
                             (type.empty() ? std::string("None") : std::string(type)) +
                             " is not supported by this server.");
   }
-  if (auto store = req.Header("X-Image-Meta-Store"); store && *store != ctx.store.id()) {
-    return InvalidArgument("Store for identifier " + std::string(*store) + " not found");
-  }
   return Status::Ok();
+}
+
+// The store X-Image-Meta-Store names (null without the header: the default store).
+Result<ImageStore*> TargetStore(ServiceContext& ctx, const http::Request& req) {
+  auto name = req.Header("X-Image-Meta-Store");
+  if (!name) return static_cast<ImageStore*>(nullptr);
+  ImageStore* store = ctx.stores != nullptr ? ctx.stores->Get(*name)
+                      : *name == ctx.store.id() ? &ctx.store
+                                                : nullptr;
+  if (store == nullptr) {
+    return InvalidArgument("Store for identifier " + std::string(*name) + " not found");
+  }
+  return store;
+}
+
+// The image's bytes: from the stores holding them, else from its first http location.
+Result<std::unique_ptr<RangeReader>> OpenData(ServiceContext& ctx, const wire::Image& image) {
+  Result<std::unique_ptr<RangeReader>> local = ctx.store.Open(image.id);
+  if (local.ok() || local.status().code() != StatusCode::kNotFound || ctx.http_store == nullptr) {
+    return local;
+  }
+  for (const wire::Location& loc : image.locations) {
+    if (loc.url.rfind("http://", 0) == 0) {
+      return ctx.http_store->Open(loc.url, static_cast<uint64_t>(image.size.value_or(0)));
+    }
+  }
+  return local;
 }
 
 Status CheckReadable(const Identity& caller, const wire::Image& image) {
@@ -59,8 +85,9 @@ bool HasData(const wire::Image& image) {
 }  // namespace
 
 Result<http::Response> UploadData(ServiceContext& ctx, http::Request& req) {
-  IMAGEFS_RETURN_IF_ERROR(CheckUploadHeaders(ctx, req));
+  IMAGEFS_RETURN_IF_ERROR(CheckUploadHeaders(req));
   UploadOptions options;
+  IMAGEFS_ASSIGN_OR_RETURN(options.target, TargetStore(ctx, req));
   IMAGEFS_ASSIGN_OR_RETURN(options.declared_size, DeclaredSize(req));
   const std::string& id = req.path_params[0];
   IMAGEFS_RETURN_IF_ERROR(LoadWritableImage(ctx, req.identity, id).status());
@@ -80,7 +107,7 @@ Result<http::Response> DownloadData(ServiceContext& ctx, http::Request& req) {
   IMAGEFS_ASSIGN_OR_RETURN(wire::Image image, LoadVisibleImage(ctx, req.identity, id));
   IMAGEFS_RETURN_IF_ERROR(CheckReadable(req.identity, image));
   if (!HasData(image)) return http::Response::Empty(204);
-  Result<std::unique_ptr<RangeReader>> opened = ctx.store.Open(id);
+  Result<std::unique_ptr<RangeReader>> opened = OpenData(ctx, image);
   if (!opened.ok()) {
     IMAGEFS_LOG(ERROR, "image {} is {} but its data cannot be opened: {}", id,
                 wire::ToString(image.status), opened.status().ToString());

@@ -15,6 +15,8 @@ void AddImageRoutes(http::Router& router, ServiceContext& ctx);
 void AddImageDataRoutes(http::Router& router, ServiceContext& ctx);
 // /v2/images/{id}/members[/{member_id}].
 void AddMemberRoutes(http::Router& router, ServiceContext& ctx);
+// The compute API's image proxy, /v2.1/{project_id}/images...
+void AddComputeImageRoutes(http::Router& router, ServiceContext& ctx);
 
 // The versions document (GET / answers 300 with it, GET /versions 200).
 http::Response VersionsResponse(const ServiceContext& ctx, int status, std::string_view base_url);

@@ -1,9 +1,12 @@
 #include "service/api/upload.h"
 
+#include <algorithm>
+
 #include "common/digest.h"
 #include "common/log.h"
 #include "service/api/handler_util.h"
 #include "service/formats/format_inspector.h"
+#include "service/store/store_set.h"
 
 namespace imagefs::service::api {
 namespace {
@@ -63,10 +66,10 @@ Result<wire::Image> StartSaving(ServiceContext& ctx, const std::string& id) {
   });
 }
 
-Result<UploadResult> StreamBody(http::Request& req, UploadWriter& writer) {
+Result<UploadResult> StreamBody(const ReadFn& read, UploadWriter& writer) {
   std::unique_ptr<char[]> buf(new char[kUploadChunk]);
   while (true) {
-    IMAGEFS_ASSIGN_OR_RETURN(size_t n, req.body->Read(buf.get(), kUploadChunk));
+    IMAGEFS_ASSIGN_OR_RETURN(size_t n, read(buf.get(), kUploadChunk));
     if (n == 0) break;
     IMAGEFS_RETURN_IF_ERROR(writer.Append(buf.get(), n));
   }
@@ -86,9 +89,42 @@ Status CheckAnnounced(const UploadOptions& options, const UploadResult& up) {
   return Status::Ok();
 }
 
-// The catalog half of a successful upload: one batch with the image and its blocks.
-Result<wire::Image> Activate(ServiceContext& ctx, const std::string& id, const UploadResult& up,
-                             std::optional<int64_t> virtual_size) {
+}  // namespace
+
+Result<StoredData> StoreData(ImageStore& store, const wire::Image& image, const ReadFn& read,
+                             const UploadOptions& options) {
+  IMAGEFS_ASSIGN_OR_RETURN(std::unique_ptr<UploadWriter> writer, store.BeginUpload(image.id));
+  StoredData data;
+  IMAGEFS_ASSIGN_OR_RETURN(data.upload, StreamBody(read, *writer));
+  IMAGEFS_RETURN_IF_ERROR(CheckAnnounced(options, data.upload));
+  if (options.check_format) {
+    IMAGEFS_ASSIGN_OR_RETURN(data.virtual_size,
+                             CheckUpload(image.disk_format.value_or(""),
+                                         image.container_format.value_or(""), writer->Data()));
+  }
+  if (data.upload.size == 0) data.virtual_size.reset();
+  IMAGEFS_RETURN_IF_ERROR(writer->Commit());
+  return data;
+}
+
+void AddStoreTo(ServiceContext& ctx, wire::Image& img, const std::string& store_id) {
+  if (std::find(img.stores.begin(), img.stores.end(), store_id) == img.stores.end()) {
+    img.stores.push_back(store_id);
+    std::sort(img.stores.begin(), img.stores.end());
+  }
+  ImageStore* store = ctx.stores != nullptr ? ctx.stores->Get(store_id) : &ctx.store;
+  if (store == nullptr) return;
+  wire::Location loc{store->LocationOf(img.id), {{"store", store_id}}};
+  if (std::find(img.locations.begin(), img.locations.end(), loc) == img.locations.end()) {
+    img.locations.push_back(std::move(loc));
+  }
+}
+
+Result<wire::Image> ActivateStored(ServiceContext& ctx, const std::string& id,
+                                   const StoredData& data, wire::ImageStatus expected,
+                                   const std::string& store_id,
+                                   const std::function<void(wire::Image&)>& extra) {
+  const UploadResult& up = data.upload;
   wire::BlockMap map;
   map.image_id = id;
   map.content_key = up.sha512_hex;
@@ -99,24 +135,25 @@ Result<wire::Image> Activate(ServiceContext& ctx, const std::string& id, const U
   return ctx.catalog.UpdateImageWithBlockMap(
       id,
       [&](wire::Image& img) -> Status {
-        if (img.status != wire::ImageStatus::kSaving) {
+        if (img.status != expected) {
           return FailedPrecondition("Image " + img.id + std::string(kDeletedDuringUpload));
         }
         img.status = wire::ImageStatus::kActive;
         img.size = static_cast<int64_t>(up.size);
-        img.virtual_size = virtual_size;
+        img.virtual_size = data.virtual_size;
         img.checksum = up.md5_hex;
         img.os_hash_algo = "sha512";
         img.os_hash_value = up.sha512_hex;
         img.block_size = up.block_size;
-        img.stores = {ctx.store.id()};
+        img.stores.clear();
+        img.locations.clear();
+        AddStoreTo(ctx, img, store_id);
+        if (extra) extra(img);
         img.updated_at = now;
         return Status::Ok();
       },
       map);
 }
-
-}  // namespace
 
 Result<wire::Image> RunUpload(ServiceContext& ctx, http::Request& req, const std::string& id,
                               const UploadOptions& options) {
@@ -127,18 +164,13 @@ Result<wire::Image> RunUpload(ServiceContext& ctx, http::Request& req, const std
   }
   IMAGEFS_ASSIGN_OR_RETURN(wire::Image image, StartSaving(ctx, id));
   SavingGuard guard(ctx, id, options.kill_on_failure);
-
-  IMAGEFS_ASSIGN_OR_RETURN(std::unique_ptr<UploadWriter> writer, ctx.store.BeginUpload(id));
-  IMAGEFS_ASSIGN_OR_RETURN(UploadResult up, StreamBody(req, *writer));
-  IMAGEFS_RETURN_IF_ERROR(CheckAnnounced(options, up));
-  IMAGEFS_ASSIGN_OR_RETURN(std::optional<int64_t> virtual_size,
-                           CheckUpload(image.disk_format.value_or(""),
-                                       image.container_format.value_or(""), writer->Data()));
-  if (up.size == 0) virtual_size.reset();
-  IMAGEFS_RETURN_IF_ERROR(writer->Commit());
-  Result<wire::Image> active = Activate(ctx, id, up, virtual_size);
+  ImageStore& store = options.target != nullptr ? *options.target : ctx.store;
+  ReadFn read = [&req](void* buf, size_t n) { return req.body->Read(buf, n); };
+  IMAGEFS_ASSIGN_OR_RETURN(StoredData data, StoreData(store, image, read, options));
+  Result<wire::Image> active =
+      ActivateStored(ctx, id, data, wire::ImageStatus::kSaving, store.id());
   if (!active.ok()) {
-    ctx.store.Remove(id).IgnoreError();
+    store.Remove(id).IgnoreError();
     return active.status();
   }
   guard.Disarm();

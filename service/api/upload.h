@@ -5,8 +5,13 @@
 // os_hash_value, virtual_size and the block map. Any failure before that batch puts
 // the image back (queued for v2, killed for v1); a crash leaves it saving, which the
 // next start resets (recovery.h). So no active image ever lacks its bytes.
+//
+// The same pieces serve the interoperable import (service/api/import_jobs.cc):
+// StoreData streams any byte source into a store with the same hashing, format
+// check and commit, and ActivateStored is the one catalog batch.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -25,6 +30,19 @@ struct UploadOptions {
   std::optional<std::string> expected_md5;
   // v1: a failed upload leaves the image killed (v2: queued again).
   bool kill_on_failure = false;
+  // The store that receives the bytes. Default (null): ctx.store's default store.
+  ImageStore* target = nullptr;
+  // Check the bytes against disk_format (415). Default: true (staging skips it).
+  bool check_format = true;
+};
+
+// A source of bytes: reads up to `n` into `buf`, 0 at the end.
+using ReadFn = std::function<Result<size_t>(void* buf, size_t n)>;
+
+// What StoreData put in a store.
+struct StoredData {
+  UploadResult upload;
+  std::optional<int64_t> virtual_size;  // from the disk format's header; null for 0 bytes
 };
 
 // REQUIRES: the caller may write the image. Errors: 400 formats unset (the image
@@ -36,5 +54,26 @@ Result<wire::Image> RunUpload(ServiceContext& ctx, http::Request& req, const std
 // True for RunUpload's error when the image was deleted while its bytes streamed in
 // (Glance answers 410 Gone).
 bool IsDeletedDuringUpload(const Status& status);
+
+// Streams `read` into `store` under `image.id`, hashing as it goes; checks the
+// announced size and md5 of `options` and that the bytes are what
+// `image.disk_format` says (415 otherwise); then commits (durable, visible). The
+// catalog is not touched. On error nothing is left in `store`. Errors as RunUpload's,
+// plus the source's and AlreadyExists when `store` already holds the image.
+Result<StoredData> StoreData(ImageStore& store, const wire::Image& image, const ReadFn& read,
+                             const UploadOptions& options);
+
+// The catalog batch that makes stored bytes the image's data: from `expected` to
+// active with size, checksum, os_hash_*, virtual_size and the block map, `store_id`
+// added to `stores` and its location to `locations`; `extra` (optional) edits the
+// image in the same batch. IsDeletedDuringUpload when the image is no longer in
+// `expected`.
+Result<wire::Image> ActivateStored(ServiceContext& ctx, const std::string& id,
+                                   const StoredData& data, wire::ImageStatus expected,
+                                   const std::string& store_id,
+                                   const std::function<void(wire::Image&)>& extra = {});
+
+// Adds `store_id` to `stores` (sorted) and its location to `locations` of `img`.
+void AddStoreTo(ServiceContext& ctx, wire::Image& img, const std::string& store_id);
 
 }  // namespace imagefs::service::api

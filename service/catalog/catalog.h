@@ -17,6 +17,7 @@
 
 #include "common/result.h"
 #include "common/wire/image.h"
+#include "common/wire/task.h"
 #include "service/catalog/list_query.h"
 #include "service/identity.h"
 
@@ -33,6 +34,13 @@ struct ListPage {
 // update (nothing is written and the status is returned to the caller).
 using ImageMutation = std::function<Status(wire::Image&)>;
 using MemberMutation = std::function<Status(wire::Member&)>;
+using TaskMutation = std::function<Status(wire::Task&)>;
+
+// A small JSON record of another API area (metadata definitions), by kind and key.
+struct Document {
+  std::string key;
+  std::string value;
+};
 
 class Catalog {
  public:
@@ -96,6 +104,33 @@ class Catalog {
 
   // Number of images not deleted (for stats and tests).
   virtual size_t ImageCount() = 0;
+
+  // --- tasks (interoperable import, /v2/tasks). The defaults answer Unimplemented. ---
+
+  // AlreadyExists when the id is taken.
+  virtual Status CreateTask(const wire::Task& task);
+  // NotFound for an unknown id.
+  virtual Result<wire::Task> GetTask(std::string_view id);
+  // Read, `mutate`, write, as UpdateImage. NotFound for an unknown id.
+  virtual Result<wire::Task> UpdateTask(std::string_view id, const TaskMutation& mutate);
+  // Every task, in no particular order.
+  virtual Result<std::vector<wire::Task>> ListTasks();
+  // Removes tasks (expired ones); unknown ids are skipped. One batch.
+  virtual Status DeleteTasks(const std::vector<std::string>& ids);
+  // UpdateImage that also writes `task` (created or replaced) in the same batch, so
+  // an import's task and the image's move to importing happen together.
+  virtual Result<wire::Image> UpdateImageWithTask(std::string_view image_id,
+                                                  const ImageMutation& mutate,
+                                                  const wire::Task& task);
+
+  // --- documents (metadata definitions). The defaults answer Unimplemented. ---
+
+  // Writes every document of `puts` and removes every key of `deletes` (all of
+  // `kind`), in one batch.
+  virtual Status WriteDocuments(std::string_view kind, const std::vector<Document>& puts,
+                                const std::vector<std::string>& deletes);
+  // Every document of `kind`, ordered by key.
+  virtual Result<std::vector<Document>> ListDocuments(std::string_view kind);
 };
 
 struct RocksCatalogOptions {

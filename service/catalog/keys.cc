@@ -35,6 +35,23 @@ std::optional<std::pair<std::string, std::string>> ParseMemberKey(std::string_vi
   return std::make_pair(std::string(key.substr(0, slash)), std::string(key.substr(slash + 1)));
 }
 
+std::string TaskKey(std::string_view task_id) {
+  std::string key(kTaskPrefix);
+  key.append(task_id);
+  return key;
+}
+
+std::string DocumentPrefix(std::string_view kind) {
+  std::string key(kDocumentPrefix);
+  key.append(kind);
+  key.push_back('/');
+  return key;
+}
+
+std::string DocumentKey(std::string_view kind, std::string_view key) {
+  return DocumentPrefix(kind) + std::string(key);
+}
+
 bool IsStorableImageId(std::string_view id) {
   return !id.empty() && id.find('/') == std::string_view::npos &&
          id.find('\0') == std::string_view::npos;

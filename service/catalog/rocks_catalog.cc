@@ -98,6 +98,7 @@ Status RocksCatalog::Load() {
   std::unique_lock lock(mu_);
   IMAGEFS_RETURN_IF_ERROR(LoadImages(*it));
   IMAGEFS_RETURN_IF_ERROR(LoadMembers(*it));
+  IMAGEFS_RETURN_IF_ERROR(LoadTasks(*it));
   return FromRocks(it->status());
 }
 
@@ -189,7 +190,7 @@ Result<wire::Image> RocksCatalog::UpdateImageWithBlockMap(std::string_view id,
 }
 
 Result<wire::Image> RocksCatalog::Update(std::string_view id, const ImageMutation& mutate,
-                                         const wire::BlockMap* block_map) {
+                                         const wire::BlockMap* block_map, const wire::Task* task) {
   std::lock_guard image_lock(ImageLock(id));
   IMAGEFS_ASSIGN_OR_RETURN(ImagePtr current, FindLive(id));
   wire::Image next = *current;
@@ -198,8 +199,14 @@ Result<wire::Image> RocksCatalog::Update(std::string_view id, const ImageMutatio
   rocksdb::WriteBatch batch;
   batch.Put(ImageKey(next.id), EncodeImage(next));
   if (block_map != nullptr) batch.Put(BlockMapKey(next.id), EncodeBlockMap(*block_map));
+  std::unique_lock<std::mutex> task_lock;
+  if (task != nullptr) {
+    task_lock = std::unique_lock<std::mutex>(task_write_mu_);
+    batch.Put(TaskKey(task->id), wire::EncodeTask(*task));
+  }
   IMAGEFS_RETURN_IF_ERROR(Write(batch));
   Publish(next);
+  if (task != nullptr) PublishTask(*task);
   return next;
 }
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -60,6 +61,16 @@ class RocksCatalog final : public Catalog {
                         const std::vector<wire::Member>& members) override;
   Result<std::vector<wire::Member>> ListMembershipsOf(std::string_view member_id) override;
   size_t ImageCount() override;
+  Status CreateTask(const wire::Task& task) override;
+  Result<wire::Task> GetTask(std::string_view id) override;
+  Result<wire::Task> UpdateTask(std::string_view id, const TaskMutation& mutate) override;
+  Result<std::vector<wire::Task>> ListTasks() override;
+  Status DeleteTasks(const std::vector<std::string>& ids) override;
+  Result<wire::Image> UpdateImageWithTask(std::string_view image_id, const ImageMutation& mutate,
+                                          const wire::Task& task) override;
+  Status WriteDocuments(std::string_view kind, const std::vector<Document>& puts,
+                        const std::vector<std::string>& deletes) override;
+  Result<std::vector<Document>> ListDocuments(std::string_view kind) override;
 
  private:
   static constexpr size_t kImageLockStripes = 64;
@@ -70,14 +81,18 @@ class RocksCatalog final : public Catalog {
   Status Load() EXCLUDES(mu_);
   Status LoadImages(rocksdb::Iterator& it) REQUIRES(mu_);
   Status LoadMembers(rocksdb::Iterator& it) REQUIRES(mu_);
+  Status LoadTasks(rocksdb::Iterator& it) EXCLUDES(tasks_mu_);
 
   Status Write(rocksdb::WriteBatch& batch);
   // The writer lock of image `id` (see the file comment).
   std::mutex& ImageLock(std::string_view id);
   // The image unless unknown or deleted (NotFound "No image found with ID <id>").
   Result<ImagePtr> FindLive(std::string_view id) EXCLUDES(mu_);
+  // `block_map` and `task`, when not null, go in the image's batch.
   Result<wire::Image> Update(std::string_view id, const ImageMutation& mutate,
-                             const wire::BlockMap* block_map) EXCLUDES(mu_);
+                             const wire::BlockMap* block_map, const wire::Task* task = nullptr)
+      EXCLUDES(mu_);
+  void PublishTask(const wire::Task& task) EXCLUDES(tasks_mu_);
   void Publish(wire::Image image) EXCLUDES(mu_);
 
   const rocksdb::WriteOptions write_options_;
@@ -86,6 +101,11 @@ class RocksCatalog final : public Catalog {
   std::array<std::mutex, kImageLockStripes> image_locks_;
   mutable std::shared_mutex mu_;
   ImageIndex index_ GUARDED_BY(mu_);
+  // Task writers hold task_write_mu_ from the read to the publish (acquired after an
+  // image lock); readers take tasks_mu_ only to copy.
+  std::mutex task_write_mu_;
+  mutable std::mutex tasks_mu_;
+  std::map<std::string, wire::Task> tasks_ GUARDED_BY(tasks_mu_);
 };
 
 }  // namespace imagefs::service::catalog

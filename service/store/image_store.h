@@ -80,6 +80,12 @@ class ImageStore {
 
   // Bytes free for new uploads (statvfs), for /v2/info and disk-full errors.
   virtual Result<uint64_t> FreeBytes() = 0;
+
+  // The URL of `image_id`'s data in this store, as `locations` shows it (Glance:
+  // "file:///var/lib/glance/images/<id>"). Default: "imagefs://<id()>/<image_id>".
+  virtual std::string LocationOf(const std::string& image_id) const {
+    return "imagefs://" + id() + "/" + image_id;
+  }
 };
 
 struct LocalDirStoreOptions {

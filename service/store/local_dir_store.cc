@@ -105,7 +105,15 @@ Result<std::unique_ptr<LocalDirStore>> LocalDirStore::Open(const LocalDirStoreOp
   if (options.fsync) {
     IMAGEFS_RETURN_IF_ERROR(Fsync(top.get(), "store directory"));
   }
-  return std::unique_ptr<LocalDirStore>(new LocalDirStore(options, std::move(dirs)));
+  std::unique_ptr<LocalDirStore> store(new LocalDirStore(options, std::move(dirs)));
+  store->data_url_ = "file://" + std::filesystem::absolute(options.dir, ec).lexically_normal().string();
+  if (store->data_url_.back() != '/') store->data_url_ += '/';
+  store->data_url_ += "data/";
+  return store;
+}
+
+std::string LocalDirStore::LocationOf(const std::string& image_id) const {
+  return data_url_ + image_id;
 }
 
 Result<std::unique_ptr<UploadWriter>> LocalDirStore::BeginUpload(const std::string& image_id) {

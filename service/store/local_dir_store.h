@@ -39,6 +39,8 @@ class LocalDirStore final : public ImageStore {
   Result<std::vector<std::string>> List() override;
   Status RemoveIncomplete() override;
   Result<uint64_t> FreeBytes() override;
+  // "file://<absolute dir>/data/<image_id>".
+  std::string LocationOf(const std::string& image_id) const override;
 
  private:
   LocalDirStore(const LocalDirStoreOptions& options, std::shared_ptr<const StoreDirs> dirs)
@@ -46,6 +48,7 @@ class LocalDirStore final : public ImageStore {
 
   const LocalDirStoreOptions options_;
   const std::shared_ptr<const StoreDirs> dirs_;
+  std::string data_url_;  // "file://<absolute dir>/data/"
 };
 
 // InvalidArgument unless `image_id` is a UUID (which also rules out '/', "..").

@@ -51,6 +51,22 @@ size_t OnRead(char* buf, size_t size, size_t n, void* userdata) {
   return k;
 }
 
+// Runs the prepared transfer into `resp` and frees `headers`.
+void Perform(CURL* c, curl_slist* headers, long timeout_s, HttpResponse* resp) {
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp->body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp->headers);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
+  CURLcode rc = curl_easy_perform(c);
+  if (rc == CURLE_OK) {
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+  } else {
+    resp->error = curl_easy_strerror(rc);
+  }
+  curl_slist_free_all(headers);
+}
+
 }  // namespace
 
 std::optional<std::string> HttpResponse::Header(const std::string& lower_name) const {
@@ -91,18 +107,7 @@ HttpResponse HttpClient::Request(const std::string& method, const std::string& p
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   }
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp.body);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp.headers);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-  CURLcode rc = curl_easy_perform(c);
-  if (rc == CURLE_OK) {
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
-  } else {
-    resp.error = curl_easy_strerror(rc);
-  }
-  curl_slist_free_all(list);
+  Perform(c, list, 60, &resp);
   return resp;
 }
 
@@ -129,18 +134,7 @@ HttpResponse HttpClient::Put(const std::string& path, const std::string& token,
     curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(data.size()));
   }
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp.body);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp.headers);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
-  CURLcode rc = curl_easy_perform(c);
-  if (rc == CURLE_OK) {
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
-  } else {
-    resp.error = curl_easy_strerror(rc);
-  }
-  curl_slist_free_all(list);
+  Perform(c, list, 120, &resp);
   return resp;
 }
 

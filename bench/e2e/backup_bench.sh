@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Backup speed of imaged (issue 5), against a real imaged with fsync on:
+#   1. a full backup of a SIZE_MIB image, against `cp` of the same file on the same
+#      disk (cp alone, and cp + sync, since a backup is durable when it is available);
+#   2. a backup of a second image that differs from the first in 1% of its 1 MiB
+#      blocks, against the full backup: time and bytes stored.
+# Each round: cp, cp+sync, full backup, second backup, then both backups deleted.
+# Times are from the POST to the first GET that shows `available` (polled every 10 ms).
+#
+# Usage: backup_bench.sh IMAGED [SIZE_MIB=2048] [ROUNDS=3]
+# Env:   WORK=DIR (default /var/tmp: the disk under test), DROP_CACHES=1 to drop the
+#        page cache before each measurement (root; affects the whole machine).
+set -euo pipefail
+IMAGED=${1:?usage: backup_bench.sh IMAGED [SIZE_MIB] [ROUNDS]}
+SIZE_MIB=${2:-2048}
+ROUNDS=${3:-3}
+BASE=${WORK:-/var/tmp}
+DIR=$(mktemp -d "$BASE/imagefs-backup-bench-XXXXXX")
+PID=""
+cleanup() {
+  if [[ -n "$PID" ]] && kill -0 "$PID" 2>/dev/null; then kill "$PID"; wait "$PID" || true; fi
+  rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+elapsed() { python3 -c "print(f'{$2 - $1:.3f}')"; }
+drop_caches() {
+  sync
+  if [[ "${DROP_CACHES:-0}" == 1 ]]; then echo 3 >/proc/sys/vm/drop_caches; fi
+}
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d' + sys.argv[1]))" "$1"; }
+
+echo "{\"tokens\": {\"tok\": {\"project\": \"bench\"}}}" >"$DIR/tokens.json"
+"$IMAGED" --listen 127.0.0.1:0 --data-dir "$DIR/data" --tokens "$DIR/tokens.json" \
+  --port-file "$DIR/port" --log-level warn 2>"$DIR/imaged.log" &
+PID=$!
+for _ in $(seq 200); do [[ -s "$DIR/port" ]] && break; sleep 0.05; done
+URL="http://127.0.0.1:$(cat "$DIR/port")"
+H=(-H "X-Auth-Token: tok")
+V=(-H "OpenStack-API-Version: volume 3.64")
+
+echo "preparing two ${SIZE_MIB} MiB images (the second differs in 1% of its blocks)..."
+head -c $((SIZE_MIB << 20)) /dev/urandom >"$DIR/v1.img"
+cp "$DIR/v1.img" "$DIR/v2.img"
+CHANGED=$(((SIZE_MIB + 99) / 100))
+for ((i = 0; i < CHANGED; i++)); do
+  dd if=/dev/urandom of="$DIR/v2.img" bs=1M count=1 seek=$((i * SIZE_MIB / CHANGED)) \
+    conv=notrunc status=none
+done
+upload() {  # upload NAME FILE -> image id
+  local id
+  id=$(curl -sf -X POST "${H[@]}" -H 'Content-Type: application/json' \
+    -d "{\"name\": \"$1\", \"disk_format\": \"raw\", \"container_format\": \"bare\"}" \
+    "$URL/v2/images" | json '["id"]')
+  curl -sf -X PUT "${H[@]}" -H 'Content-Type: application/octet-stream' -T "$2" \
+    "$URL/v2/images/$id/file" >/dev/null
+  echo "$id"
+}
+I1=$(upload v1 "$DIR/v1.img")
+I2=$(upload v2 "$DIR/v2.img")
+rm -f "$DIR/v1.img" "$DIR/v2.img"
+SRC="$DIR/data/images/data/$I1"
+
+backup() {  # backup IMAGE -> "seconds stored_bytes id"
+  local t0 id st
+  t0=$(now)
+  id=$(curl -sf -X POST "${H[@]}" "${V[@]}" -H 'Content-Type: application/json' \
+    -d "{\"backup\": {\"volume_id\": \"$1\"}}" "$URL/v3/bench/backups" | json '["backup"]["id"]')
+  while :; do
+    st=$(curl -sf "${H[@]}" "${V[@]}" "$URL/v3/bench/backups/$id" | json '["backup"]["status"]')
+    [[ "$st" != creating ]] && break
+    sleep 0.01
+  done
+  local t1
+  t1=$(now)
+  [[ "$st" == available ]] || { echo "backup $id ended $st" >&2; exit 1; }
+  echo "$(elapsed "$t0" "$t1") $(curl -sf "${H[@]}" "${V[@]}" "$URL/v3/bench/backups/$id" |
+    json '["backup"]["imagefs:stored_bytes"]') $id"
+}
+delete() {
+  curl -sf -X DELETE "${H[@]}" "${V[@]}" "$URL/v3/bench/backups/$1" >/dev/null
+  while [[ "$(curl -s -o /dev/null -w '%{http_code}' "${H[@]}" "$URL/v3/bench/backups/$1")" != 404 ]]; do
+    sleep 0.01
+  done
+}
+
+printf '%-6s %9s %11s %11s %12s %11s %13s\n' round cp_s cp_sync_s full_s second_s full_MiB second_MiB
+for ((r = 1; r <= ROUNDS; r++)); do
+  drop_caches
+  t0=$(now); cp "$SRC" "$DIR/copy"; t1=$(now)
+  cp_s=$(elapsed "$t0" "$t1")
+  rm -f "$DIR/copy"; drop_caches
+  t0=$(now); cp "$SRC" "$DIR/copy"; sync; t1=$(now)
+  cp_sync_s=$(elapsed "$t0" "$t1")
+  rm -f "$DIR/copy"; drop_caches
+  read -r full_s full_bytes full_id < <(backup "$I1")
+  drop_caches
+  read -r second_s second_bytes second_id < <(backup "$I2")
+  printf '%-6s %9s %11s %11s %12s %11.1f %13.1f\n' "$r" "$cp_s" "$cp_sync_s" "$full_s" "$second_s" \
+    "$(python3 -c "print($full_bytes / 1048576)")" "$(python3 -c "print($second_bytes / 1048576)")"
+  echo "$cp_s $cp_sync_s $full_s $second_s $full_bytes $second_bytes" >>"$DIR/rounds"
+  delete "$second_id"
+  delete "$full_id"
+done
+
+python3 - "$DIR/rounds" <<'PY'
+import statistics, sys
+rows = [list(map(float, l.split())) for l in open(sys.argv[1])]
+med = [statistics.median(c) for c in zip(*rows)]
+cp, cp_sync, full, second, full_b, second_b = med
+print(f"median: cp {cp:.2f}s, cp+sync {cp_sync:.2f}s, full backup {full:.2f}s, "
+      f"second backup {second:.3f}s")
+print(f"full backup speed / cp speed      = {cp / full:.2f}   (goal >= 0.7)")
+print(f"full backup speed / cp+sync speed = {cp_sync / full:.2f}")
+print(f"second / full backup, time        = {second / full:.4f} (goal < 0.05)")
+print(f"second / full backup, bytes       = {second_b / full_b:.4f} (goal < 0.05)")
+PY

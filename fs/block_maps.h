@@ -1,0 +1,45 @@
+// BlockMaps: the per-block digests (cache::ImageLayout) of image versions, from memory,
+// from the StateStore on disk, or from the service (GET /v2/images/{id}/blocks), in
+// that order; fetched maps are persisted so cached blocks stay readable offline.
+// A service without /blocks (plain Glance) or an image without digests yields
+// nullptr: the reader then reads through without the disk cache
+// (docs/semantics.md §8, "degraded mode"). Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "cache/block_cache.h"
+#include "common/clock.h"
+#include "common/thread_annotations.h"
+#include "fs/catalog_client.h"
+#include "fs/state_store.h"
+
+namespace imagefs::fs {
+
+class BlockMaps {
+ public:
+  BlockMaps(CatalogClient& client, StateStore* store, Clock& clock,
+            std::chrono::milliseconds retry_deadline);
+
+  // The layout of `image`'s current data; nullptr when no digests are available.
+  // Errors: Unavailable / DeadlineExceeded when the service cannot be asked and
+  // nothing is stored.
+  Result<std::shared_ptr<const cache::ImageLayout>> LayoutFor(const wire::Image& image);
+
+ private:
+  std::shared_ptr<const cache::ImageLayout> Remember(const wire::Image& image,
+                                                     const wire::BlockMap& map);
+
+  CatalogClient& client_;
+  StateStore* store_;
+  Clock& clock_;
+  const std::chrono::milliseconds retry_deadline_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const cache::ImageLayout>> layouts_ GUARDED_BY(mu_);
+  std::map<std::string, std::chrono::steady_clock::time_point> without_ GUARDED_BY(mu_);
+};
+
+}  // namespace imagefs::fs

@@ -1,0 +1,123 @@
+// ImageFs: the filesystem's logic, free of FUSE (fuse_adapter.cc translates). Every
+// operation returns a Result; the adapter maps errors to errno in one place.
+//
+//   /            images/  by-id/                       (0555)
+//   images/<name>   one file per listed image, named per name_map.h
+//   by-id/<id>      the same inode (nlink 2); also images found by id only (nlink 1)
+//
+// Files: active images are 0444 with their size and mtime = updated_at; other
+// statuses are 0000 with size 0 and refuse open with PermissionDenied. The contract
+// is docs/semantics.md; section numbers below refer to it. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <sys/types.h>
+
+#include "cache/block_cache.h"
+#include "common/clock.h"
+#include "fs/block_maps.h"
+#include "fs/catalog_client.h"
+#include "fs/catalog_state.h"
+#include "fs/catalog_sync.h"
+#include "fs/reader.h"
+#include "fs/state_store.h"
+
+namespace imagefs::fs {
+
+struct ImageFsOptions {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  SyncOptions sync;
+  ReaderOptions reader;
+};
+
+struct Attr {
+  uint64_t ino = 0;
+  mode_t mode = 0;
+  uint32_t nlink = 0;
+  uint64_t size = 0;
+  int64_t mtime_us = 0;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint32_t blksize = 0;
+};
+
+struct DirItem {
+  std::string_view name;
+  Attr attr;             // attr.ino and attr.mode are always set; the rest for plus
+  uint64_t next_offset;  // the offset that resumes after this entry
+};
+
+struct OpenResult {
+  uint64_t fh = 0;
+  bool keep_cache = false;
+};
+
+struct FsTotals {
+  uint64_t images = 0;
+  uint64_t bytes = 0;
+};
+
+class ImageFs {
+ public:
+  // All references must outlive the ImageFs. `store` may be null.
+  ImageFs(const ImageFsOptions& options, CatalogClient& client, cache::BlockCache& cache,
+          StateStore* store, Clock& clock);
+  ~ImageFs();
+  ImageFs(const ImageFs&) = delete;
+  ImageFs& operator=(const ImageFs&) = delete;
+
+  // Loads persisted state and starts refreshing (§6). `notifier` must outlive this.
+  void Start(KernelNotifier* notifier);
+
+  // NotFound (ENOENT) for unknown names; Unavailable (EIO) for an unknown by-id/<uuid>
+  // while the service is down (§6).
+  Result<Attr> Lookup(uint64_t parent, std::string_view name);
+  Result<Attr> GetAttr(uint64_t ino);
+
+  // A handle on a snapshot of the directory: readdir pages through one listing.
+  Result<uint64_t> OpenDir(uint64_t ino);
+  // Calls `visit` for entries after `offset` (0 = from the start, including "." and
+  // "..") until it returns false. `plus` fills in full attributes.
+  Status ReadDir(uint64_t dir_handle, uint64_t offset, bool plus,
+                 const std::function<bool(const DirItem&)>& visit);
+  void ReleaseDir(uint64_t dir_handle);
+
+  // PermissionDenied (EACCES) for write access or an image that is not active (§4).
+  Result<OpenResult> Open(uint64_t ino, int flags);
+  Result<ReadResult> Read(uint64_t fh, uint64_t offset, size_t size);
+  void Release(uint64_t fh);
+
+  // §5. Foreign namespaces (security.*, system.*, trusted.*) never cause a request.
+  Result<std::string> GetXattr(uint64_t ino, std::string_view name);
+  Result<std::vector<std::string>> ListXattr(uint64_t ino);
+  Status SetXattr(uint64_t ino, std::string_view name, std::string_view value, int flags);
+  Status RemoveXattr(uint64_t ino, std::string_view name);
+
+  FsTotals Totals() const;
+  const Reader& reader() const { return reader_; }
+  bool service_down() const { return sync_.service_down(); }
+
+ private:
+  Attr DirAttr(uint64_t ino) const;
+  Attr FileAttr(const ImageNode& node) const;
+  Result<ImageNode> LiveImage(uint64_t ino);
+
+  const ImageFsOptions options_;
+  CatalogClient& client_;
+  cache::BlockCache& cache_;
+  Clock& clock_;
+  const int64_t start_us_;
+  CatalogState state_;
+  CatalogSync sync_;
+  BlockMaps block_maps_;
+  Reader reader_;
+};
+
+}  // namespace imagefs::fs

@@ -1,0 +1,101 @@
+// The real imaged behind the mount tests (tests/testing/service's ImagedProcess).
+// It listens on a fixed port so that a restart keeps the mount's URL, and counts
+// requests from imaged's access log. It cannot inject faults: the tests that need
+// those skip themselves here.
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "common/wire/image_codec.h"
+#include "tests/mount/mount_fixture.h"
+#include "tests/testing/service/http_client.h"
+#include "tests/testing/service/imaged_process.h"
+
+namespace imagefs::fstest {
+namespace {
+
+// A port nobody listens on right now (the kernel's choice for an ephemeral bind).
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+class RealImaged final : public CatalogServer {
+ public:
+  RealImaged() : port_(FreePort()), data_("imaged-data") {
+    testing::ImagedOptions o;
+    o.data_dir = data_.path();
+    o.extra_args = {"--listen", "127.0.0.1:" + std::to_string(port_)};
+    imaged_ = std::make_unique<testing::ImagedProcess>(o);
+    if (!imaged_->Start()) ADD_FAILURE() << "imaged did not start: " << imaged_->log();
+    client_ = std::make_unique<testing::HttpClient>(url());
+  }
+  std::string url() const override { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string token() const override { return "tokA"; }
+
+  std::string AddImage(std::optional<std::string> name, const std::string& data) override {
+    boost::json::object body{{"disk_format", "raw"}, {"container_format", "bare"}};
+    if (name) body["name"] = *name;
+    auto created = client_->PostJson("/v2/images", token(), boost::json::serialize(body));
+    if (created.status != 201) {
+      ADD_FAILURE() << "create: " << created.status << " " << created.body;
+      return "";
+    }
+    std::string id(created.Json().at("id").as_string());
+    auto up = client_->Put("/v2/images/" + id + "/file", token(), data);
+    if (up.status != 204) ADD_FAILURE() << "upload: " << up.status << " " << up.body;
+    return id;
+  }
+
+  std::optional<wire::Image> Show(const std::string& id) override {
+    auto r = client_->Get("/v2/images/" + id, token());
+    if (r.status != 200) return std::nullopt;
+    auto img = wire::ParseV2Image(r.body);
+    return img.ok() ? std::optional<wire::Image>(*img) : std::nullopt;
+  }
+
+  void Stop() override { imaged_->Stop(); }
+  Status Start() override {
+    if (!imaged_->Start()) return Unavailable("imaged did not restart: " + imaged_->log());
+    return Status::Ok();
+  }
+  // imaged writes one access line per request, with the route template.
+  std::optional<uint64_t> DataRequests() const override {
+    return Count("GET /v2/images/{image_id}/file ");
+  }
+  std::optional<uint64_t> ListRequests() const override { return Count("GET /v2/images "); }
+
+ private:
+  uint64_t Count(const std::string& what) const {
+    std::string log = imaged_->log();
+    uint64_t n = 0;
+    for (size_t pos = 0; (pos = log.find(what, pos)) != std::string::npos; pos += what.size()) ++n;
+    return n;
+  }
+
+  int port_;
+  TempDir data_;
+  std::unique_ptr<testing::ImagedProcess> imaged_;
+  std::unique_ptr<testing::HttpClient> client_;
+};
+
+}  // namespace
+
+bool ImagedBinaryExists() {
+  return ::access(testing::ImagedProcess::DefaultBinary().c_str(), X_OK) == 0;
+}
+
+ServerFactory RealImagedServer() {
+  return {"Imaged", [] { return std::make_unique<RealImaged>(); }};
+}
+
+}  // namespace imagefs::fstest
