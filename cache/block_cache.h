@@ -7,9 +7,11 @@
 // version's blocks and nothing ever needs invalidation, only eviction.
 //
 // Integrity: every block is checked against the SHA-256 digest imaged computed at
-// upload (ImageLayout::digests) before it is stored and before it is first served
-// from disk in this process; a block that fails (corrupt, truncated, missing) is
-// fetched again, never served. A fetched block that fails twice is DataLoss.
+// upload (ImageLayout::digests) before it is stored, and before it is first served
+// from disk in this process it is checked again: against the CRC-32C the cache
+// recorded of those verified bytes, or against the digest where it has none; a
+// block that fails (corrupt, truncated, missing) is fetched again, never served. A
+// fetched block that fails twice is DataLoss.
 //
 // Thread-safe. Concurrent Gets of one missing block share one fetch (single flight).
 // No lock is held while fetching or doing disk I/O for another block.

@@ -4,8 +4,11 @@
 #include "cache/disk_block_cache.h"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
+#include "cache/crc32c.h"
+#include "cache/index_file.h"
 #include "common/digest.h"
 
 namespace imagefs::cache {
@@ -245,10 +248,23 @@ Status DiskBlockCache::OpenVersionFile(const std::shared_ptr<Version>& v) {
 std::optional<BlockRef> DiskBlockCache::VerifyOnDisk(const ImageLayout& image, uint64_t index,
                                                      const Step& step) {
   const uint32_t length = image.BlockLength(index);
-  std::string bytes(length, '\0');
-  Result<size_t> n = ReadAt(step.file->fd(), bytes.data(), length, index * image.block_size);
-  const bool good =
-      n.ok() && *n == length && Sha256Raw(bytes.data(), bytes.size()) == (*image.digests)[index];
+  uint64_t check = 0;
+  {
+    MutexLock lock(&shared_->mu);
+    if (Block* b = shared_->index.FindBlock(*step.version, index); b != nullptr) check = b->check;
+  }
+  // Not zero-filled (it is read over); not kept per thread (FUSE threads are many).
+  std::unique_ptr<char[]> buf(new char[length]);
+  Result<size_t> n = ReadAt(step.file->fd(), buf.get(), length, index * image.block_size);
+  bool good = n.ok() && *n == length;
+  // Bytes stored by this cache carry the CRC-32C of what passed the digest (crc32c.h);
+  // others (no index entry) are checked against the digest itself, and get a check.
+  if (good && check != 0) {
+    good = BlockCheck(Crc32c(buf.get(), length)) == check;
+  } else if (good) {
+    good = Sha256Raw(buf.get(), length) == (*image.digests)[index];
+    if (good) check = BlockCheck(Crc32c(buf.get(), length));
+  }
   EvictionPlan plan;
   Step hit = step;
   {
@@ -257,6 +273,7 @@ std::optional<BlockRef> DiskBlockCache::VerifyOnDisk(const ImageLayout& image, u
     Block* b = shared_->index.FindBlock(v, index);
     if (good && b != nullptr && v.file_id == step.file->id()) {
       shared_->index.FinishVerify(v, index);
+      b->check = check;
       ++b->pins;
       hit.generation = b->generation;
       step.flight->Finish();

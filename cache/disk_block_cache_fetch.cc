@@ -3,7 +3,9 @@
 #include <exception>
 #include <utility>
 
+#include "cache/crc32c.h"
 #include "cache/disk_block_cache.h"
+#include "cache/index_file.h"
 #include "common/digest.h"
 
 namespace imagefs::cache {
@@ -150,6 +152,7 @@ bool DiskBlockCache::StoreBlock(const ImageLayout& image, const Step& step, uint
     shared_->index.Release(bytes.size());
     return false;
   }
+  const uint64_t check = BlockCheck(Crc32c(bytes.data(), bytes.size()));
   MutexLock lock(&shared_->mu);
   Version& v = *step.version;
   Block* b = shared_->index.FindBlock(v, index);
@@ -159,6 +162,7 @@ bool DiskBlockCache::StoreBlock(const ImageLayout& image, const Step& step, uint
     return false;
   }
   shared_->index.CommitPending(v, index);
+  b->check = check;
   if (ref != nullptr) {
     ++b->pins;
     Step hit = step;

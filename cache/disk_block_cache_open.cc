@@ -65,11 +65,11 @@ IndexSnapshot ReadIndex(const std::string& path) {
   return *std::move(snapshot);
 }
 
-void AdoptBlock(const FoundFile& f, uint64_t index, LruIndex* idx) {
+void AdoptBlock(const FoundFile& f, uint64_t index, uint64_t check, LruIndex* idx) {
   std::shared_ptr<Version> v = idx->FindOrAdd(f.name, f.name.Stem());
   if (idx->FindBlock(*v, index) == nullptr) {
     v->file_id = f.id;
-    idx->AddFoundOnDisk(*v, index, f.name.BlockLength(index));
+    idx->AddFoundOnDisk(*v, index, f.name.BlockLength(index), check);
   }
 }
 
@@ -84,11 +84,12 @@ void AdoptFoundBlocks(const IndexSnapshot& snapshot,
     auto it = found.find(snapshot.versions[i].Stem());
     by_version[i] = it == found.end() ? nullptr : &it->second;
   }
-  for (auto it = snapshot.blocks.rbegin(); it != snapshot.blocks.rend(); ++it) {
-    const FoundFile* f = by_version[it->first];
+  for (size_t i = snapshot.blocks.size(); i-- > 0;) {
+    const auto& [ordinal, index] = snapshot.blocks[i];
+    const FoundFile* f = by_version[ordinal];
     // Trust the index for membership only where the extents cannot be trusted.
-    if (f != nullptr && (Contains(*f, it->second) || !f->extents_reliable)) {
-      AdoptBlock(*f, it->second, idx);
+    if (f != nullptr && (Contains(*f, index) || !f->extents_reliable)) {
+      AdoptBlock(*f, index, i < snapshot.checks.size() ? snapshot.checks[i] : 0, idx);
     }
   }
   for (const auto& [stem, f] : found) {
@@ -96,7 +97,7 @@ void AdoptFoundBlocks(const IndexSnapshot& snapshot,
       continue;
     }
     for (uint64_t index : f.blocks) {
-      AdoptBlock(f, index, idx);
+      AdoptBlock(f, index, 0, idx);  // not indexed: no check known, the digest decides
     }
   }
 }
@@ -112,6 +113,8 @@ IndexSnapshot Snapshot(const LruIndex& idx) {
       snapshot.versions.push_back(e.version->name);
     }
     snapshot.blocks.emplace_back(it->second, e.index);
+    auto b = e.version->blocks.find(e.index);
+    snapshot.checks.push_back(b == e.version->blocks.end() ? 0 : b->second.check);
   }
   return snapshot;
 }

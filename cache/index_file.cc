@@ -73,21 +73,28 @@ Status ReadVersions(Reader* in, IndexSnapshot* snapshot) {
 }
 
 Status ReadBlocks(Reader* in, IndexSnapshot* snapshot) {
-  constexpr size_t kRecord = sizeof(uint32_t) + sizeof(uint64_t);
+  constexpr size_t kRecord = sizeof(uint32_t) + 2 * sizeof(uint64_t);
   uint64_t count = 0;
   if (!in->Get(&count) || count != in->remaining() / kRecord || in->remaining() % kRecord != 0) {
     return Malformed("bad block count");
   }
   snapshot->blocks.reserve(count);
+  snapshot->checks.reserve(count);
   for (uint64_t i = 0; i < count; ++i) {
     uint32_t v = 0;
     uint64_t index = 0;
+    uint64_t check = 0;
     in->Get(&v);
     in->Get(&index);
+    in->Get(&check);
     if (v >= snapshot->versions.size() || index >= snapshot->versions[v].BlockCount()) {
       return Malformed("block out of range");
     }
+    if (check != 0 && (check >> 32) != 1) {
+      return Malformed("bad block check");
+    }
     snapshot->blocks.emplace_back(v, index);
+    snapshot->checks.push_back(check);
   }
   return Status::Ok();
 }
@@ -104,9 +111,10 @@ std::string EncodeIndex(const IndexSnapshot& snapshot) {
     out += stem;
   }
   Put(&out, static_cast<uint64_t>(snapshot.blocks.size()));
-  for (const auto& [v, index] : snapshot.blocks) {
-    Put(&out, v);
-    Put(&out, index);
+  for (size_t i = 0; i < snapshot.blocks.size(); ++i) {
+    Put(&out, snapshot.blocks[i].first);
+    Put(&out, snapshot.blocks[i].second);
+    Put(&out, i < snapshot.checks.size() ? snapshot.checks[i] : uint64_t{0});
   }
   out += Sha256Raw(out.data(), out.size());
   return out;

@@ -42,11 +42,12 @@ void LruIndex::AddPending(Version& v, uint64_t index, uint32_t length,
   b.flight = std::move(flight);
 }
 
-void LruIndex::AddFoundOnDisk(Version& v, uint64_t index, uint32_t length) {
+void LruIndex::AddFoundOnDisk(Version& v, uint64_t index, uint32_t length, uint64_t check) {
   Block& b = v.blocks[index];
   b = Block{};
   b.state = BlockState::kPresent;
   b.length = length;
+  b.check = check;
   b.generation = next_generation_++;
   b.lru = lru_.insert(lru_.begin(), LruEntry{&v, index});
   used_bytes_ += length;

@@ -44,6 +44,9 @@ struct Block {
   // kPresent: bytes checked against the digest since this process opened the file.
   bool verified = false;
   uint32_t length = 0;
+  // 2^32 | CRC-32C of the block's verified bytes, or 0 when unknown (index_file.h): a
+  // block found on disk with a check is re-verified by CRC, else by its digest.
+  uint64_t check = 0;
   uint32_t pins = 0;               // outstanding BlockRefs; a pinned block is never evicted
   uint64_t generation = 0;         // unique per Block, so a stale pin never unpins a newer one
   std::shared_ptr<Flight> flight;  // the operation in progress unless kPresent
@@ -100,7 +103,7 @@ class LruIndex {
   // Adds a kPending block owned by `flight`.
   void AddPending(Version& v, uint64_t index, uint32_t length, std::shared_ptr<Flight> flight);
   // Adds a kPresent, unverified block found on disk as the least recently used.
-  void AddFoundOnDisk(Version& v, uint64_t index, uint32_t length);
+  void AddFoundOnDisk(Version& v, uint64_t index, uint32_t length, uint64_t check = 0);
   // kPending -> kPresent (most recently used, verified). Its bytes were reserved.
   void CommitPending(Version& v, uint64_t index);
   // kPresent -> kVerifying, owned by `flight`; out of the LRU list meanwhile.

@@ -8,7 +8,12 @@
 //   GET   /v2/images/{id}                          GetImage
 //   GET   /v2/images/{id}/blocks                   GetBlockMap (imagefs extension)
 //   GET   /v2/images/{id}/file  Range: bytes=a-b   ReadRange
+//   GET   /v3/{project}/backups/{id}/data  Range    ReadRange of BackupSourceId (imaged)
 //   PATCH /v2/images/{id}  (v2.1 json-patch)       PatchImage
+//   GET   /v2/images?visibility=shared&member_status=all   ListSharedImages (members/)
+//   GET/POST/PUT/DELETE /v2/images/{id}/members[/{member}]  members/ (§11)
+//   GET   /v3/{project}/backups/detail, GET/DELETE .../backups/{id},
+//   POST  .../backups, POST .../backups/{id}/restore     backups/ (§12)
 //
 // Errors, for every call: NotFound (404), PermissionDenied (403), Unauthenticated
 // (401), InvalidArgument (400), AlreadyExists (409), OutOfRange (416); Unavailable
@@ -20,8 +25,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -53,6 +60,27 @@ struct ImageListing {
   std::optional<int64_t> server_time_us;
 };
 
+// One backup as the Block Storage v3 API shows it in detail (microversion 3.64).
+struct BackupInfo {
+  std::string id;
+  std::optional<std::string> name;
+  std::string status;    // creating, available, deleting, error, error_deleting, restoring
+  std::string image_id;  // the API's volume_id
+  uint64_t size_bytes = 0;         // imagefs:size_bytes (0 from a plain Cinder)
+  int64_t updated_us = 0;          // updated_at, else created_at
+  bool has_dependents = false;     // has_dependent_backups
+  // Every scalar field of the detail view as text (null fields left out), and each
+  // metadata entry as "metadata-<key>": the user.x-backup-meta-* xattrs.
+  std::map<std::string, std::string> fields;
+  friend bool operator==(const BackupInfo&, const BackupInfo&) = default;
+};
+
+// The id under which ReadRange reads a backup's bytes rather than an image's
+// ("backup/<project>/<backup-id>"; image ids never contain '/').
+std::string BackupSourceId(const std::string& project, const std::string& backup_id);
+// {project, backup id} of such an id; nullopt for an image id.
+std::optional<std::pair<std::string, std::string>> ParseBackupSourceId(const std::string& id);
+
 class CatalogClient {
  public:
   virtual ~CatalogClient() = default;
@@ -68,7 +96,8 @@ class CatalogClient {
   virtual Result<std::optional<wire::BlockMap>> GetBlockMap(const std::string& id,
                                                             const CallOptions& call) = 0;
 
-  // Exactly bytes [offset, offset + length) of the image's data. OutOfRange when the
+  // Exactly bytes [offset, offset + length) of the image's data (or the backup's, for
+  // a BackupSourceId). OutOfRange when the
   // range is not inside the data; FailedPrecondition when the image has no data (204).
   virtual Result<std::string> ReadRange(const std::string& id, uint64_t offset, uint64_t length,
                                         const CallOptions& call) = 0;
@@ -76,6 +105,36 @@ class CatalogClient {
   // Applies a v2.1 JSON-patch (`patch_json` is the array) and returns the updated image.
   virtual Result<wire::Image> PatchImage(const std::string& id, const std::string& patch_json,
                                          const CallOptions& call) = 0;
+
+  // The calls below serve members/ and backups/; a client without them (a test fake)
+  // answers Unimplemented and those directories stay empty.
+
+  // Images of visibility `shared` the caller owns or is a member of (any status).
+  virtual Result<ImageListing> ListSharedImages(const CallOptions& call);
+  virtual Result<std::vector<wire::Member>> ListMembers(const std::string& image_id,
+                                                        const CallOptions& call);
+  virtual Result<wire::Member> AddMember(const std::string& image_id, const std::string& member,
+                                         const CallOptions& call);
+  // `status`: pending, accepted or rejected.
+  virtual Result<wire::Member> UpdateMember(const std::string& image_id, const std::string& member,
+                                            const std::string& status, const CallOptions& call);
+  virtual Status RemoveMember(const std::string& image_id, const std::string& member,
+                              const CallOptions& call);
+
+  // Backups of `project` (the caller's: the API refuses any other), all pages.
+  virtual Result<std::vector<BackupInfo>> ListBackups(const std::string& project,
+                                                      const CallOptions& call);
+  virtual Result<BackupInfo> GetBackup(const std::string& project, const std::string& id,
+                                       const CallOptions& call);
+  // Starts a backup of `image_id` named `name`; returns the new backup's id.
+  virtual Result<std::string> CreateBackup(const std::string& project,
+                                           const std::string& image_id, const std::string& name,
+                                           const CallOptions& call);
+  // Starts restoring backup `id` to a new image named `name`; returns the image id.
+  virtual Result<std::string> RestoreBackup(const std::string& project, const std::string& id,
+                                            const std::string& name, const CallOptions& call);
+  virtual Status DeleteBackup(const std::string& project, const std::string& id,
+                              const CallOptions& call);
 };
 
 }  // namespace imagefs::fs

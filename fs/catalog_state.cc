@@ -8,7 +8,6 @@
 #include "fs/name_map.h"
 
 namespace imagefs::fs {
-namespace {
 
 std::shared_ptr<DirSnapshot> MakeSnapshot(std::vector<DirEntry> entries, int64_t mtime) {
   auto snap = std::make_shared<DirSnapshot>();
@@ -40,6 +39,8 @@ void DiffEntries(uint64_t dir, const DirSnapshot& before, const DirSnapshot& aft
   }
 }
 
+namespace {
+
 bool SameAttrs(const wire::Image& a, const wire::Image& b) {
   return a.size == b.size && a.updated_at == b.updated_at && a.status == b.status;
 }
@@ -49,7 +50,11 @@ bool SameAttrs(const wire::Image& a, const wire::Image& b) {
 CatalogState::CatalogState() {
   images_dir_ = MakeSnapshot({}, 0);
   by_id_dir_ = MakeSnapshot({}, 0);
-  root_dir_ = MakeSnapshot({{"by-id", kByIdDirIno}, {"images", kImagesDirIno}}, 0);
+  root_dir_ = MakeSnapshot({{"backups", kBackupsDirIno},
+                            {"by-id", kByIdDirIno},
+                            {"images", kImagesDirIno},
+                            {"members", kMembersDirIno}},
+                           0);
 }
 
 bool CatalogState::Upsert(wire::Image image, bool listed, std::vector<Change>* changes) {

@@ -54,6 +54,13 @@ struct Change {
   uint64_t ino = 0;     // kAttr / kData
 };
 
+// A snapshot of `entries` (sorted here) with the given mtime.
+std::shared_ptr<DirSnapshot> MakeSnapshot(std::vector<DirEntry> entries, int64_t mtime);
+// Appends kEntry changes for the names of `dir` whose meaning changed between the
+// snapshots: gone, now another inode, or new (not on a first listing).
+void DiffEntries(uint64_t dir, const DirSnapshot& before, const DirSnapshot& after,
+                 std::vector<Change>* changes);
+
 class CatalogState {
  public:
   CatalogState();

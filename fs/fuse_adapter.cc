@@ -28,7 +28,9 @@
 namespace imagefs::fs {
 namespace {
 
-enum class ErrnoContext { kGeneral, kXattr };
+// kWrite: create, unlink, link, setattr. Those only exist in members/ and backups/:
+// elsewhere the answer is EROFS, and a busy backup is EBUSY (docs/semantics.md §3).
+enum class ErrnoContext { kGeneral, kXattr, kWrite };
 
 // The one Status -> errno table of the mount (docs/semantics.md §3).
 int ToErrno(const Status& s, ErrnoContext ctx = ErrnoContext::kGeneral) {
@@ -46,13 +48,13 @@ int ToErrno(const Status& s, ErrnoContext ctx = ErrnoContext::kGeneral) {
     case StatusCode::kAlreadyExists:
       return EEXIST;
     case StatusCode::kFailedPrecondition:
-      return EPERM;
+      return ctx == ErrnoContext::kWrite ? EBUSY : EPERM;
     case StatusCode::kResourceExhausted:
       return ENOSPC;
     case StatusCode::kOutOfRange:
       return ctx == ErrnoContext::kXattr ? ERANGE : EINVAL;
     case StatusCode::kUnimplemented:
-      return ENOTSUP;
+      return ctx == ErrnoContext::kWrite ? EROFS : ENOTSUP;
     case StatusCode::kUnavailable:
     case StatusCode::kDeadlineExceeded:
     case StatusCode::kDataLoss:
@@ -282,16 +284,54 @@ void OnGetattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
 }
 
 void OnReadOnly(fuse_req_t req) { fuse_reply_err(req, EROFS); }
-void OnSetattr(fuse_req_t req, fuse_ino_t, struct stat*, int, fuse_file_info*) { OnReadOnly(req); }
 void OnMknod(fuse_req_t req, fuse_ino_t, const char*, mode_t, dev_t) { OnReadOnly(req); }
 void OnMkdir(fuse_req_t req, fuse_ino_t, const char*, mode_t) { OnReadOnly(req); }
-void OnUnlink(fuse_req_t req, fuse_ino_t, const char*) { OnReadOnly(req); }
+void OnRmdir(fuse_req_t req, fuse_ino_t, const char*) { OnReadOnly(req); }
 void OnSymlink(fuse_req_t req, const char*, fuse_ino_t, const char*) { OnReadOnly(req); }
 void OnRename(fuse_req_t req, fuse_ino_t, const char*, fuse_ino_t, const char*, unsigned) {
   OnReadOnly(req);
 }
-void OnLink(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) { OnReadOnly(req); }
-void OnCreate(fuse_req_t req, fuse_ino_t, const char*, mode_t, fuse_file_info*) { OnReadOnly(req); }
+
+void OnSetattr(fuse_req_t req, fuse_ino_t ino, struct stat*, int, fuse_file_info*) {
+  Guard(req, "setattr", [&] {
+    Session& s = From(req);
+    auto attr = s.fs->SetAttr(ino);
+    if (!attr.ok()) return ReplyError(req, "setattr", ino, attr.status(), ErrnoContext::kWrite);
+    struct stat st = ToStat(*attr);
+    fuse_reply_attr(req, &st, s.ttl);
+  });
+}
+
+void OnUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  Guard(req, "unlink", [&] {
+    Status st = From(req).fs->Unlink(parent, name);
+    if (!st.ok()) return ReplyError(req, "unlink", parent, st, ErrnoContext::kWrite);
+    fuse_reply_err(req, 0);
+  });
+}
+
+void OnLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* new_name) {
+  Guard(req, "link", [&] {
+    Session& s = From(req);
+    auto attr = s.fs->Link(ino, new_parent, new_name);
+    if (!attr.ok()) return ReplyError(req, "link", ino, attr.status(), ErrnoContext::kWrite);
+    fuse_entry_param e = ToEntry(*attr, s.ttl);
+    fuse_reply_entry(req, &e);
+  });
+}
+
+void OnCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, fuse_file_info* fi) {
+  Guard(req, "create", [&] {
+    Session& s = From(req);
+    auto made = s.fs->Create(parent, name);
+    if (!made.ok()) return ReplyError(req, "create", parent, made.status(), ErrnoContext::kWrite);
+    fuse_entry_param e = ToEntry(made->first, s.ttl);
+    fi->fh = made->second.fh;
+    fi->keep_cache = 0;
+    fi->noflush = 1;
+    if (fuse_reply_create(req, &e, fi) != 0) s.fs->Release(made->second.fh);
+  });
+}
 
 void OnOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Guard(req, "opendir", [&] {
@@ -504,7 +544,7 @@ fuse_lowlevel_ops MakeOps() {
   ops.mknod = OnMknod;
   ops.mkdir = OnMkdir;
   ops.unlink = OnUnlink;
-  ops.rmdir = OnUnlink;
+  ops.rmdir = OnRmdir;
   ops.symlink = OnSymlink;
   ops.rename = OnRename;
   ops.link = OnLink;

@@ -8,12 +8,14 @@
 #include <thread>
 #include <vector>
 
+#include <boost/json.hpp>
 #include <curl/curl.h>
 
 #include "common/log.h"
 #include "common/thread_annotations.h"
 #include "common/time_util.h"
 #include "common/wire/image_codec.h"
+#include "fs/backup_json.h"
 #include "fs/http_util.h"
 #include "fs/retry_policy.h"
 
@@ -25,6 +27,9 @@ using std::chrono::milliseconds;
 constexpr long kRangeBufferSize = 512 * 1024;  // CURL_MAX_READ_SIZE in 7.88
 constexpr size_t kMaxJsonBody = size_t{256} << 20;
 constexpr char kPatchType[] = "application/openstack-images-v2.1-json-patch";
+constexpr char kJsonType[] = "application/json";
+// The newest Block Storage microversion imaged speaks: shows backup metadata.
+constexpr char kVolumeVersion[] = "OpenStack-API-Version: volume 3.64";
 
 // Where a response body goes: appended to `out`. Range reads (`fixed`) take exactly
 // `limit` bytes in all, possibly over several attempts (a retry resumes at `pos`).
@@ -43,6 +48,7 @@ struct Request {
   std::string path;  // from the root of the service, starting with '/'
   std::string body;
   const char* content_type = nullptr;
+  const char* extra_header = nullptr;  // one more "Name: value" header
   bool has_range = false;
   uint64_t range_base = 0;   // the first byte the caller wants
   uint64_t range_first = 0;  // the first byte this attempt asks for
@@ -140,6 +146,26 @@ class HttpCatalogClient final : public CatalogClient {
   Result<wire::Image> PatchImage(const std::string& id, const std::string& patch_json,
                                  const CallOptions& call) override;
 
+  Result<ImageListing> ListSharedImages(const CallOptions& call) override;
+  Result<std::vector<wire::Member>> ListMembers(const std::string& image_id,
+                                                const CallOptions& call) override;
+  Result<wire::Member> AddMember(const std::string& image_id, const std::string& member,
+                                 const CallOptions& call) override;
+  Result<wire::Member> UpdateMember(const std::string& image_id, const std::string& member,
+                                    const std::string& status, const CallOptions& call) override;
+  Status RemoveMember(const std::string& image_id, const std::string& member,
+                      const CallOptions& call) override;
+  Result<std::vector<BackupInfo>> ListBackups(const std::string& project,
+                                              const CallOptions& call) override;
+  Result<BackupInfo> GetBackup(const std::string& project, const std::string& id,
+                               const CallOptions& call) override;
+  Result<std::string> CreateBackup(const std::string& project, const std::string& image_id,
+                                   const std::string& name, const CallOptions& call) override;
+  Result<std::string> RestoreBackup(const std::string& project, const std::string& id,
+                                    const std::string& name, const CallOptions& call) override;
+  Status DeleteBackup(const std::string& project, const std::string& id,
+                      const CallOptions& call) override;
+
   HttpClientStats stats() const { return {requests_.load(), retries_.load(), range_bytes_.load()}; }
 
  private:
@@ -152,6 +178,11 @@ class HttpCatalogClient final : public CatalogClient {
                        const std::string& what);
   Result<std::string> GetJson(const std::string& path, const CallOptions& call,
                               const std::string& what, std::string* date = nullptr);
+  // Any call with a JSON (or no) body; returns the answer's body.
+  Result<std::string> Call(Request& req, const CallOptions& call, bool idempotent,
+                           const std::string& what);
+  Result<ImageListing> ListPages(std::string path, const CallOptions& call);
+  std::string BackupsPath(const std::string& project) const;
 
   const HttpClientOptions options_;
   Clock& clock_;
@@ -170,6 +201,7 @@ curl_slist* HttpCatalogClient::Headers(const Request& req) const {
   if (req.content_type != nullptr) {
     h = curl_slist_append(h, (std::string("Content-Type: ") + req.content_type).c_str());
   }
+  if (req.extra_header != nullptr) h = curl_slist_append(h, req.extra_header);
   if (req.has_range) {
     std::string r =
         "Range: bytes=" + std::to_string(req.range_first) + "-" + std::to_string(req.range_last);
@@ -289,6 +321,15 @@ Result<std::string> HttpCatalogClient::GetJson(const std::string& path, const Ca
   return body;
 }
 
+Result<std::string> HttpCatalogClient::Call(Request& req, const CallOptions& call,
+                                            bool idempotent, const std::string& what) {
+  std::string body;
+  Sink sink;
+  sink.out = &body;
+  IMAGEFS_RETURN_IF_ERROR(Perform(req, sink, call, idempotent, what).status());
+  return body;
+}
+
 Result<ImageListing> HttpCatalogClient::ListImages(const ListFilter& filter,
                                                    const CallOptions& call) {
   std::string path = "/v2/images?limit=1000";
@@ -296,6 +337,14 @@ Result<ImageListing> HttpCatalogClient::ListImages(const ListFilter& filter,
     path = "/v2/images?updated_at=gt:" + FormatIsoZ(*filter.updated_after) +
            "&sort=updated_at:asc&limit=1000";
   }
+  return ListPages(std::move(path), call);
+}
+
+Result<ImageListing> HttpCatalogClient::ListSharedImages(const CallOptions& call) {
+  return ListPages("/v2/images?visibility=shared&member_status=all&limit=1000", call);
+}
+
+Result<ImageListing> HttpCatalogClient::ListPages(std::string path, const CallOptions& call) {
   ImageListing listing;
   for (int page_no = 0; page_no < 100000; ++page_no) {
     std::string date;
@@ -337,7 +386,11 @@ Result<std::string> HttpCatalogClient::ReadRange(const std::string& id, uint64_t
   sink.fixed = true;
   sink.limit = length;
   Request req;
-  req.path = "/v2/images/" + EscapePathSegment(id) + "/file";
+  if (auto backup = ParseBackupSourceId(id)) {
+    req.path = BackupsPath(backup->first) + "/" + EscapePathSegment(backup->second) + "/data";
+  } else {
+    req.path = "/v2/images/" + EscapePathSegment(id) + "/file";
+  }
   req.has_range = true;
   req.range_base = offset;
   req.range_last = offset + length - 1;
@@ -372,6 +425,125 @@ Result<wire::Image> HttpCatalogClient::PatchImage(const std::string& id,
   sink.out = &body;
   IMAGEFS_RETURN_IF_ERROR(Perform(req, sink, call, /*idempotent=*/false, "patch " + id).status());
   return wire::ParseV2Image(body);
+}
+
+std::string MembersPath(const std::string& image_id) {
+  return "/v2/images/" + EscapePathSegment(image_id) + "/members";
+}
+
+Result<std::vector<wire::Member>> HttpCatalogClient::ListMembers(const std::string& image_id,
+                                                                 const CallOptions& call) {
+  IMAGEFS_ASSIGN_OR_RETURN(std::string body,
+                           GetJson(MembersPath(image_id), call, "members of " + image_id));
+  return wire::ParseV2MemberList(body);
+}
+
+Result<wire::Member> HttpCatalogClient::AddMember(const std::string& image_id,
+                                                  const std::string& member,
+                                                  const CallOptions& call) {
+  Request req;
+  req.method = "POST";
+  req.path = MembersPath(image_id);
+  req.body = boost::json::serialize(boost::json::object{{"member", member}});
+  req.content_type = kJsonType;
+  IMAGEFS_ASSIGN_OR_RETURN(std::string body,
+                           Call(req, call, false, "add member " + member + " to " + image_id));
+  IMAGEFS_ASSIGN_OR_RETURN(boost::json::value v, wire::ParseJson(body));
+  return wire::ParseV2Member(v);
+}
+
+Result<wire::Member> HttpCatalogClient::UpdateMember(const std::string& image_id,
+                                                     const std::string& member,
+                                                     const std::string& status,
+                                                     const CallOptions& call) {
+  Request req;
+  req.method = "PUT";
+  req.path = MembersPath(image_id) + "/" + EscapePathSegment(member);
+  req.body = boost::json::serialize(boost::json::object{{"status", status}});
+  req.content_type = kJsonType;
+  IMAGEFS_ASSIGN_OR_RETURN(std::string body,
+                           Call(req, call, true, "update member " + member + " of " + image_id));
+  IMAGEFS_ASSIGN_OR_RETURN(boost::json::value v, wire::ParseJson(body));
+  return wire::ParseV2Member(v);
+}
+
+Status HttpCatalogClient::RemoveMember(const std::string& image_id, const std::string& member,
+                                       const CallOptions& call) {
+  Request req;
+  req.method = "DELETE";
+  req.path = MembersPath(image_id) + "/" + EscapePathSegment(member);
+  return Call(req, call, false, "remove member " + member + " of " + image_id).status();
+}
+
+std::string HttpCatalogClient::BackupsPath(const std::string& project) const {
+  return "/v3/" + EscapePathSegment(project) + "/backups";
+}
+
+Result<std::vector<BackupInfo>> HttpCatalogClient::ListBackups(const std::string& project,
+                                                               const CallOptions& call) {
+  std::vector<BackupInfo> out;
+  std::string path = BackupsPath(project) + "/detail?limit=1000";
+  for (int page_no = 0; page_no < 100000 && !path.empty(); ++page_no) {
+    Request req;
+    req.path = path;
+    req.extra_header = kVolumeVersion;
+    IMAGEFS_ASSIGN_OR_RETURN(std::string body, Call(req, call, true, "list backups"));
+    IMAGEFS_ASSIGN_OR_RETURN(BackupPage page, ParseBackupPage(body));
+    bool empty = page.backups.empty();
+    for (auto& b : page.backups) out.push_back(std::move(b));
+    // The next link is absolute: keep its path and query.
+    std::string next = page.next;
+    if (next.rfind(options_.base_url, 0) == 0) next = next.substr(options_.base_url.size());
+    if (next.empty() || empty || next == path || next[0] != '/') break;
+    path = next;
+  }
+  return out;
+}
+
+Result<BackupInfo> HttpCatalogClient::GetBackup(const std::string& project, const std::string& id,
+                                                const CallOptions& call) {
+  Request req;
+  req.path = BackupsPath(project) + "/" + EscapePathSegment(id);
+  req.extra_header = kVolumeVersion;
+  IMAGEFS_ASSIGN_OR_RETURN(std::string body, Call(req, call, true, "get backup " + id));
+  return ParseBackupDetail(body);
+}
+
+Result<std::string> HttpCatalogClient::CreateBackup(const std::string& project,
+                                                    const std::string& image_id,
+                                                    const std::string& name,
+                                                    const CallOptions& call) {
+  Request req;
+  req.method = "POST";
+  req.path = BackupsPath(project);
+  req.body = CreateBackupBody(image_id, name);
+  req.content_type = kJsonType;
+  req.extra_header = kVolumeVersion;
+  IMAGEFS_ASSIGN_OR_RETURN(std::string body, Call(req, call, false, "back up " + image_id));
+  return ParseCreatedBackupId(body);
+}
+
+Result<std::string> HttpCatalogClient::RestoreBackup(const std::string& project,
+                                                     const std::string& id,
+                                                     const std::string& name,
+                                                     const CallOptions& call) {
+  Request req;
+  req.method = "POST";
+  req.path = BackupsPath(project) + "/" + EscapePathSegment(id) + "/restore";
+  req.body = RestoreBackupBody(name);
+  req.content_type = kJsonType;
+  req.extra_header = kVolumeVersion;
+  IMAGEFS_ASSIGN_OR_RETURN(std::string body, Call(req, call, false, "restore backup " + id));
+  return ParseRestoredImageId(body);
+}
+
+Status HttpCatalogClient::DeleteBackup(const std::string& project, const std::string& id,
+                                       const CallOptions& call) {
+  Request req;
+  req.method = "DELETE";
+  req.path = BackupsPath(project) + "/" + EscapePathSegment(id);
+  req.extra_header = kVolumeVersion;
+  return Call(req, call, false, "delete backup " + id).status();
 }
 
 }  // namespace

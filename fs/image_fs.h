@@ -1,9 +1,10 @@
 // ImageFs: the filesystem's logic, free of FUSE (fuse_adapter.cc translates). Every
 // operation returns a Result; the adapter maps errors to errno in one place.
 //
-//   /            images/  by-id/                       (0555)
+//   /            images/  by-id/  members/  backups/   (0555)
 //   images/<name>   one file per listed image, named per name_map.h
 //   by-id/<id>      the same inode (nlink 2); also images found by id only (nlink 1)
+//   members/, backups/   sharing and backups (NamespaceDirs, §11, §12)
 //
 // Files: active images are 0444 with their size and mtime = updated_at; other
 // statuses are 0000 with size 0 and refuse open with PermissionDenied. The contract
@@ -15,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <sys/types.h>
@@ -25,6 +27,7 @@
 #include "fs/catalog_client.h"
 #include "fs/catalog_state.h"
 #include "fs/catalog_sync.h"
+#include "fs/namespace_dirs.h"
 #include "fs/reader.h"
 #include "fs/state_store.h"
 
@@ -35,6 +38,10 @@ struct ImageFsOptions {
   uint32_t gid = 0;
   SyncOptions sync;
   ReaderOptions reader;
+  // The mount's project (backups/ needs it in the API's URLs); empty: none.
+  std::string project;
+  // How long `ln` into backups/ or images/ waits for the new backup or image.
+  std::chrono::milliseconds backup_wait{60000};
 };
 
 struct Attr {
@@ -100,6 +107,17 @@ class ImageFs {
   Status SetXattr(uint64_t ino, std::string_view name, std::string_view value, int flags);
   Status RemoveXattr(uint64_t ino, std::string_view name);
 
+  // The few writes the mount takes (§11, §12); anything else is Unimplemented, which
+  // the adapter answers with EROFS.
+  // create: members/<image>/<project> adds a member. The handle reads nothing.
+  Result<std::pair<Attr, OpenResult>> Create(uint64_t parent, std::string_view name);
+  // unlink: members/<image>/<project> removes it; backups/<name> deletes the backup.
+  Status Unlink(uint64_t parent, std::string_view name);
+  // link: an image into backups/ takes a backup; a backup into images/ restores it.
+  Result<Attr> Link(uint64_t ino, uint64_t new_parent, std::string_view new_name);
+  // setattr: accepted (and ignored) on member files, so `touch` works on them.
+  Result<Attr> SetAttr(uint64_t ino);
+
   FsTotals Totals() const;
   const Reader& reader() const { return reader_; }
   bool service_down() const { return sync_.service_down(); }
@@ -107,7 +125,13 @@ class ImageFs {
  private:
   Attr DirAttr(uint64_t ino) const;
   Attr FileAttr(const ImageNode& node) const;
+  Attr NsAttr(const NsNode& node) const;
   Result<ImageNode> LiveImage(uint64_t ino);
+  Result<OpenResult> OpenImage(const wire::Image& img);
+  Result<OpenResult> OpenBackup(const NsNode& node);
+  Status SetMemberStatus(uint64_t ino, std::string_view value);
+  Result<Attr> RestoreBackup(uint64_t backup_ino, std::string_view name);
+  CallOptions WriteCall() const;
 
   const ImageFsOptions options_;
   CatalogClient& client_;
@@ -116,6 +140,7 @@ class ImageFs {
   const int64_t start_us_;
   CatalogState state_;
   CatalogSync sync_;
+  NamespaceDirs ns_;
   BlockMaps block_maps_;
   Reader reader_;
 };

@@ -33,6 +33,7 @@ ImageFsOptions FsOptions(const MountOptions& o) {
   ImageFsOptions f;
   f.uid = o.uid;
   f.gid = o.gid;
+  f.project = o.project;
   f.sync.list_ttl = o.list_ttl;
   f.sync.resync_interval = o.resync_interval;
   f.sync.sync_wait = o.sync_wait;

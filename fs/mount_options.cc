@@ -83,6 +83,7 @@ const std::map<std::string, Setter, std::less<>>& ValueOptions() {
   static const auto* table = new std::map<std::string, Setter, std::less<>>{
       {"token", Text(&MountOptions::token)},
       {"token_file", Text(&MountOptions::token_file)},
+      {"project", Text(&MountOptions::project)},
       {"cache_dir", Text(&MountOptions::cache_dir)},
       {"cache_size", Size(&MountOptions::cache_size)},
       {"cache_min_free", Size(&MountOptions::cache_min_free)},
@@ -332,6 +333,7 @@ Mounts the image catalog of an OpenStack Images API v2 service (imaged or Glance
   -s                     single-threaded (debugging)
   -o token=T             X-Auth-Token for every request
   -o token_file=F        read the token from the first line of F
+  -o project=P           the token's project (backups/ needs it)
   -o cache_dir=DIR       block cache and persistent state (default )" +
          DefaultCacheDir() + R"()
   -o cache_size=BYTES    block cache size, e.g. 20G (default 10G)

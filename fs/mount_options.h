@@ -27,6 +27,9 @@ struct MountOptions {
   std::string token;
   // File whose first line is the token (keeps it out of `ps`). Default: none.
   std::string token_file;
+  // The token's project: the backups API's URLs name it (backups/ is empty without
+  // it). Default: none.
+  std::string project;
 
   // Directory for the block cache and the mount's persistent state.
   // Default: /var/cache/imagefs for root, else $XDG_CACHE_HOME/imagefs or ~/.cache/imagefs.

@@ -33,7 +33,7 @@ void NormalizeVersionPrefix(std::string& path) {
   std::string_view area(path.data() + end + 1,
                         (next == std::string::npos ? path.size() : next) - end - 1);
   if (area == "images" || area == "schemas" || area == "info" || area == "tasks" ||
-      area == "stores" || area == "cache") {
+      area == "stores" || area == "cache" || area == "metadefs") {
     path.replace(1, end - 1, "v2");
   }
 }

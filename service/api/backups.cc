@@ -14,6 +14,7 @@
 
 #include "common/time_util.h"
 #include "service/api/handler_util.h"
+#include "service/api/range.h"
 #include "service/backup/backup_codec.h"
 #include "service/backup/backup_list.h"
 #include "service/backup/backup_requests.h"
@@ -266,6 +267,40 @@ Result<http::Response> Restore(Call& c) {
                                                                  {"volume_name", name}}}});
 }
 
+// imaged extension: the backup's bytes, with single byte ranges as image downloads
+// have them (200, or 206 with Content-Range; 416 with "bytes */size").
+Result<http::Response> Data(Call& c) {
+  IMAGEFS_ASSIGN_OR_RETURN(Backup b, LoadBackup(c));
+  IMAGEFS_ASSIGN_OR_RETURN(std::unique_ptr<RangeReader> opened, c.service.OpenData(b.id));
+  std::shared_ptr<RangeReader> reader = std::move(opened);
+  uint64_t size = reader->size();
+  std::optional<ByteRange> range;
+  if (std::optional<std::string_view> header = c.req.Header("Range")) {
+    Result<std::optional<ByteRange>> parsed = ParseRange(*header, size, false);
+    if (!parsed.ok()) {
+      http::Response err = http::ErrorResponse(parsed.status(), http::ErrorStyle::kNova);
+      if (parsed.status().code() == StatusCode::kOutOfRange) {
+        err.SetHeader("Content-Range", "bytes */" + std::to_string(size));
+      }
+      return err;
+    }
+    range = *parsed;
+  }
+  http::Response resp;
+  resp.status = range ? 206 : 200;
+  resp.SetHeader("Content-Type", "application/octet-stream");
+  resp.SetHeader("Accept-Ranges", "bytes");
+  if (!b.image.checksum.empty()) resp.SetHeader("Content-MD5", b.image.checksum);
+  resp.file = std::move(reader);
+  resp.file_offset = range ? range->first : 0;
+  resp.file_length = range ? range->length() : size;
+  if (range) {
+    resp.SetHeader("Content-Range", "bytes " + std::to_string(range->first) + "-" +
+                                        std::to_string(range->last) + "/" + std::to_string(size));
+  }
+  return resp;
+}
+
 Result<http::Response> ExportRecord(Call& c) {
   IMAGEFS_RETURN_IF_ERROR(RequireAdmin(c, "backup:export-import"));
   IMAGEFS_ASSIGN_OR_RETURN(Backup b, LoadBackup(c));
@@ -418,6 +453,7 @@ void AddBackupRoutes(http::Router& router, ServiceContext& ctx) {
     Add(router, ctx, prefix, "DELETE", base + "/{backup_id}", Delete);
     Add(router, ctx, prefix, "POST", base + "/{backup_id}/restore", Restore);
     Add(router, ctx, prefix, "GET", base + "/{backup_id}/export_record", ExportRecord);
+    Add(router, ctx, prefix, "GET", base + "/{backup_id}/data", Data);
     Add(router, ctx, prefix, "POST", base + "/{backup_id}/action", Action);
     Add(router, ctx, prefix, "GET", prefix + "/v3/{project_id}/volumes/{volume_id}", ShowVolume);
   }

@@ -143,6 +143,11 @@ void AddDiscoveryRoutes(http::Router& router, ServiceContext& ctx) {
              [&ctx](http::Request&) { return InfoImport(ctx); }, Opts("GET /v2/info/import"));
   router.Add("GET", "/v2/info/stores",
              [&ctx](http::Request&) -> Result<http::Response> {
+               // Glance answers 404 in single-store mode (spec 1.5.12); tempest's
+               // multi-store classes skip themselves on it.
+               if (ctx.stores == nullptr || !ctx.stores->multi_store()) {
+                 return NotFound("Multi backend is not supported at this site.");
+               }
                return JsonResponse(200, json::object{{"stores", StoresJson(ctx, false)}});
              },
              Opts("GET /v2/info/stores"));

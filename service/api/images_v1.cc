@@ -11,6 +11,7 @@
 #include "common/time_util.h"
 #include "common/uuid.h"
 #include "service/api/handler_util.h"
+#include "service/api/images_v1_sources.h"
 #include "service/api/image_schema.h"
 #include "service/api/images_v2.h"
 #include "service/api/upload.h"
@@ -84,9 +85,10 @@ Status ApplyCore(const V1Meta& meta, const Identity& caller, bool creating, wire
       img.is_protected = V1Bool(v);
     } else if (k == "owner") {
       if (caller.is_admin) img.owner = v.empty() ? std::nullopt : std::optional<std::string>(v);
-    } else if (k == "location" || k == "copy_from" || k == "uri") {
-      return InvalidArgument("External image locations (x-image-meta-" + k +
-                             ") are not supported by this server.");
+    } else if (k == "location" || k == "copy_from") {
+      // data sources: Create and Update handle them (images_v1_sources.h)
+    } else if (k == "uri") {
+      return InvalidArgument("x-image-meta-uri is not supported by this server.");
     } else if (k == "id") {
       if (creating) {
         if (!IsUuid(v)) return InvalidArgument("x-image-meta-id must be a UUID");
@@ -187,16 +189,22 @@ Result<http::Response> Create(ServiceContext& ctx, http::Request& req) {
   if (body) {
     IMAGEFS_RETURN_IF_ERROR(CheckBodyType(req));
   }
+  IMAGEFS_ASSIGN_OR_RETURN(V1Source source, ParseV1Source(req, meta.core, body));
   wire::Image img;
   img.owner = req.identity.project;
   img.created_at = img.updated_at = ctx.clock.WallMicros();
   IMAGEFS_RETURN_IF_ERROR(ApplyCore(meta, req.identity, true, img));
   IMAGEFS_RETURN_IF_ERROR(ApplyProperties(ctx, meta, false, img));
-  bool empty_active = !body && meta.core.count("size") > 0 && meta.core.at("size") == "0";
-  if (body || empty_active) {
+  bool empty_active = !body && source.location.empty() && source.copy_from.empty() &&
+                      meta.core.count("size") > 0 && meta.core.at("size") == "0";
+  if (body || empty_active || !source.location.empty() || !source.copy_from.empty()) {
     if (!img.disk_format) return InvalidArgument("Disk format is not specified.");
     if (!img.container_format) return InvalidArgument("Container format is not specified.");
   }
+  if (!source.location.empty()) {
+    IMAGEFS_RETURN_IF_ERROR(RegisterV1Location(ctx, source.location, img.created_at, img));
+  }
+  if (!source.copy_from.empty()) IMAGEFS_RETURN_IF_ERROR(CheckV1CopyFrom(ctx, source.copy_from));
   if (img.id.empty()) img.id = NewUuid();
   Status created = ctx.catalog.CreateImage(img);
   if (created.code() == StatusCode::kAlreadyExists) {
@@ -205,6 +213,9 @@ Result<http::Response> Create(ServiceContext& ctx, http::Request& req) {
   IMAGEFS_RETURN_IF_ERROR(created);
   if (body || empty_active) {
     IMAGEFS_ASSIGN_OR_RETURN(img, RunUpload(ctx, req, img.id, V1UploadOptions(meta)));
+  }
+  if (!source.copy_from.empty()) {
+    IMAGEFS_RETURN_IF_ERROR(StartV1CopyFrom(ctx, req, img.id, source.copy_from));
   }
   http::Response r = V1ImageResponse(201, img);
   r.SetHeader("Location", req.base_url + "/v1/images/" + img.id);
@@ -231,7 +242,7 @@ Result<http::Response> Download(ServiceContext& ctx, http::Request& req) {
   AddV1Headers(img, r);
   r.SetHeader("Content-Type", "application/octet-stream");
   if (img.size.value_or(0) == 0) return r;
-  Result<std::unique_ptr<RangeReader>> data = ctx.store.Open(id);
+  Result<std::unique_ptr<RangeReader>> data = OpenData(ctx, img);
   if (!data.ok()) return Unavailable("The image data is not available.");
   r.file = std::move(*data);
   r.file_length = r.file->size();
@@ -248,19 +259,28 @@ Result<http::Response> Update(ServiceContext& ctx, http::Request& req) {
   if (body) {
     IMAGEFS_RETURN_IF_ERROR(CheckBodyType(req));
   }
+  IMAGEFS_ASSIGN_OR_RETURN(V1Source source, ParseV1Source(req, meta.core, body));
+  if (!source.copy_from.empty()) IMAGEFS_RETURN_IF_ERROR(CheckV1CopyFrom(ctx, source.copy_from));
   bool purge = !body && V1Bool(req.Header("x-glance-registry-purge-props").value_or("true"));
   int64_t now = ctx.clock.WallMicros();
   IMAGEFS_ASSIGN_OR_RETURN(wire::Image img, ctx.catalog.UpdateImage(id, [&](wire::Image& i) -> Status {
-    if (body && i.status != wire::ImageStatus::kQueued) {
+    if ((body || !source.copy_from.empty()) && i.status != wire::ImageStatus::kQueued) {
       return FailedPrecondition("Cannot upload to an unqueued image");
     }
     IMAGEFS_RETURN_IF_ERROR(ApplyCore(meta, req.identity, false, i));
     IMAGEFS_RETURN_IF_ERROR(ApplyProperties(ctx, meta, purge, i));
+    if (!source.location.empty()) {
+      IMAGEFS_RETURN_IF_ERROR(RegisterV1Location(ctx, source.location, now, i));
+    }
     i.updated_at = now;
     return Status::Ok();
   }));
   if (body) {
     IMAGEFS_ASSIGN_OR_RETURN(img, RunUpload(ctx, req, id, V1UploadOptions(meta)));
+  }
+  if (!source.copy_from.empty()) {
+    IMAGEFS_RETURN_IF_ERROR(StartV1CopyFrom(ctx, req, id, source.copy_from));
+    IMAGEFS_ASSIGN_OR_RETURN(img, ctx.catalog.GetImage(id));
   }
   return V1ImageResponse(200, img);
 }

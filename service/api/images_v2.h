@@ -2,6 +2,8 @@
 // and returns a response or a Status (rendered by ImagedApp).
 #pragma once
 
+#include <memory>
+
 #include "common/result.h"
 #include "service/api/context.h"
 #include "service/http/message.h"
@@ -17,6 +19,10 @@ Result<http::Response> AddTag(ServiceContext& ctx, http::Request& req);        /
 Result<http::Response> RemoveTag(ServiceContext& ctx, http::Request& req);     // DELETE .../tags/{tag}
 Result<http::Response> Deactivate(ServiceContext& ctx, http::Request& req);    // POST .../actions/deactivate
 Result<http::Response> Reactivate(ServiceContext& ctx, http::Request& req);    // POST .../actions/reactivate
+
+// The image's bytes: from the stores holding them, else from its first http
+// location (images_v2_data.cc; the v1 download uses it too).
+Result<std::unique_ptr<RangeReader>> OpenData(ServiceContext& ctx, const wire::Image& image);
 
 Result<http::Response> UploadData(ServiceContext& ctx, http::Request& req);    // PUT .../file
 Result<http::Response> DownloadData(ServiceContext& ctx, http::Request& req);  // GET .../file

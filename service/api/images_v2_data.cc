@@ -54,20 +54,6 @@ Result<ImageStore*> TargetStore(ServiceContext& ctx, const http::Request& req) {
   return store;
 }
 
-// The image's bytes: from the stores holding them, else from its first http location.
-Result<std::unique_ptr<RangeReader>> OpenData(ServiceContext& ctx, const wire::Image& image) {
-  Result<std::unique_ptr<RangeReader>> local = ctx.store.Open(image.id);
-  if (local.ok() || local.status().code() != StatusCode::kNotFound || ctx.http_store == nullptr) {
-    return local;
-  }
-  for (const wire::Location& loc : image.locations) {
-    if (loc.url.rfind("http://", 0) == 0) {
-      return ctx.http_store->Open(loc.url, static_cast<uint64_t>(image.size.value_or(0)));
-    }
-  }
-  return local;
-}
-
 Status CheckReadable(const Identity& caller, const wire::Image& image) {
   if (image.status == wire::ImageStatus::kDeactivated && !caller.is_admin) {
     return PermissionDenied(
@@ -83,6 +69,20 @@ bool HasData(const wire::Image& image) {
 }
 
 }  // namespace
+
+// The image's bytes: from the stores holding them, else from its first http location.
+Result<std::unique_ptr<RangeReader>> OpenData(ServiceContext& ctx, const wire::Image& image) {
+  Result<std::unique_ptr<RangeReader>> local = ctx.store.Open(image.id);
+  if (local.ok() || local.status().code() != StatusCode::kNotFound || ctx.http_store == nullptr) {
+    return local;
+  }
+  for (const wire::Location& loc : image.locations) {
+    if (loc.url.rfind("http://", 0) == 0) {
+      return ctx.http_store->Open(loc.url, static_cast<uint64_t>(image.size.value_or(0)));
+    }
+  }
+  return local;
+}
 
 Result<http::Response> UploadData(ServiceContext& ctx, http::Request& req) {
   IMAGEFS_RETURN_IF_ERROR(CheckUploadHeaders(req));

@@ -5,6 +5,7 @@
 #include "service/api/handler_util.h"
 #include "service/api/image_schema.h"
 #include "service/api/images_v2.h"
+#include "service/api/images_v2_locations.h"
 #include "service/api/json_patch.h"
 #include "service/http/error_mapping.h"
 
@@ -75,13 +76,9 @@ Status ApplyCustom(PatchDialect dialect, const PatchOp& op, const std::string& k
 }
 
 Status ApplyOp(const ServiceContext& ctx, const Identity& caller, PatchDialect dialect,
-               const PatchOp& op, wire::Image& img) {
+               const PatchOp& op, const LocationSizes& sizes, int64_t now, wire::Image& img) {
   const std::string& key = op.path[0];
-  if (key == "locations") {
-    const char* verb = op.kind == Kind::kAdd ? "add" : op.kind == Kind::kReplace ? "update" : "remove";
-    return PermissionDenied(std::string("It's not allowed to ") + verb +
-                            " locations if locations are invisible.");
-  }
+  if (key == "locations") return ApplyLocationOp(ctx, sizes, op, now, img);
   if (IsReadOnlyProperty(key)) return PermissionDenied("Attribute '" + key + "' is read-only.");
   if (IsReservedProperty(key)) return PermissionDenied("Attribute '" + key + "' is reserved.");
   if (op.kind != Kind::kRemove) {
@@ -137,12 +134,13 @@ Result<http::Response> PatchImage(ServiceContext& ctx, http::Request& req) {
   const std::string& id = req.path_params[0];
   IMAGEFS_RETURN_IF_ERROR(LoadWritableImage(ctx, req.identity, id).status());
   IMAGEFS_RETURN_IF_ERROR(RequireMemberRole(req.identity, "modify_image"));
+  IMAGEFS_ASSIGN_OR_RETURN(LocationSizes sizes, ProbeLocations(ctx, ops));
   int64_t now = ctx.clock.WallMicros();
   IMAGEFS_ASSIGN_OR_RETURN(
       wire::Image image, ctx.catalog.UpdateImage(id, [&](wire::Image& img) -> Status {
         if (ops.empty()) return Status::Ok();
         for (const auto& op : ops) {
-          IMAGEFS_RETURN_IF_ERROR(ApplyOp(ctx, req.identity, *dialect, op, img));
+          IMAGEFS_RETURN_IF_ERROR(ApplyOp(ctx, req.identity, *dialect, op, sizes, now, img));
         }
         int quota = ctx.config.image_property_quota;
         if (quota >= 0 && img.properties.size() > static_cast<size_t>(quota)) {

@@ -77,9 +77,11 @@ Result<json::value> OptionalBody(ServiceContext& ctx, http::Request& req) {
   return v;
 }
 
-// can_share of {"member": {"can_share": bool}}; nullopt without a body. A body
-// without that value is 400, as in Glance; unlike Glance (Python's bool() of
-// anything), the value must be a JSON boolean: "false" is not quietly true.
+// can_share of {"member": {"can_share": bool}}; nullopt without a body or without
+// can_share in the member object (tempest sends {"member": {}}): new memberships
+// then default to false and existing ones keep theirs, as Glance's v1 registry did.
+// A body without a member object is 400; unlike Glance (Python's bool() of
+// anything), a given value must be a JSON boolean: "false" is not quietly true.
 Result<std::optional<bool>> CanShareOf(const json::value& body) {
   if (body.is_null() || (body.is_object() && body.get_object().empty())) {
     return std::optional<bool>();
@@ -89,7 +91,8 @@ Result<std::optional<bool>> CanShareOf(const json::value& body) {
     return BadMembership("expected {\"member\": {\"can_share\": true|false}}");
   }
   const json::value* cs = member->get_object().if_contains("can_share");
-  if (cs == nullptr || !cs->is_bool()) {
+  if (cs == nullptr) return std::optional<bool>();
+  if (!cs->is_bool()) {
     return BadMembership("\"can_share\" must be true or false");
   }
   return std::optional<bool>(cs->get_bool());

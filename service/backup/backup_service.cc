@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/uuid.h"
 #include "service/backup/backup_codec.h"
+#include "service/backup/backup_reader.h"
 
 namespace imagefs::service::backup {
 namespace {
@@ -159,6 +160,16 @@ void BackupService::RunDelete(const std::string& id) {
               })
       .status()
       .IgnoreError();
+}
+
+Result<std::unique_ptr<RangeReader>> BackupService::OpenData(std::string_view id) {
+  IMAGEFS_ASSIGN_OR_RETURN(Backup backup, backups_.Get(id));
+  if (backup.status != BackupStatus::kAvailable && backup.status != BackupStatus::kRestoring) {
+    return InvalidArgument("Backup status must be available and not " +
+                           std::string(ToString(backup.status)) + ".");
+  }
+  IMAGEFS_ASSIGN_OR_RETURN(Manifest manifest, backups_.GetManifest(id));
+  return NewBackupReader(store_, backup.container, std::move(manifest));
 }
 
 Result<std::string> BackupService::Export(std::string_view id) {

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/range_reader.h"
 #include "common/result.h"
 #include "service/backup/backup.h"
 #include "service/backup/backup_catalog.h"
@@ -111,6 +112,10 @@ class BackupService {
   // InvalidArgument unless the backup is available and the target image (when
   // given) is queued; NotFound for an unknown backup or image.
   Result<RestoreTicket> Restore(const RestoreRequest& request);
+
+  // The backup's bytes (see backup_reader.h). InvalidArgument unless the backup is
+  // available or restoring; NotFound for an unknown id.
+  Result<std::unique_ptr<RangeReader>> OpenData(std::string_view id);
 
   // The export record (JSON, see backup_codec.h). InvalidArgument unless available.
   Result<std::string> Export(std::string_view id);

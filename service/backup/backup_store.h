@@ -44,7 +44,8 @@ class BackupWriter {
   // already took it. While the writer lives, a block reported present stays.
   virtual Result<bool> Has(std::string_view digest) = 0;
 
-  // A buffer for the next Put(), recycled from earlier ones (capacity kept).
+  // A buffer for the next Put(), recycled from earlier ones (capacity kept; its
+  // contents are stale: overwrite them).
   virtual std::string TakeBuffer() = 0;
 
   // Stages a block. REQUIRES: `data` hashes to `digest` (the caller verified it).

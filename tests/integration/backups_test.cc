@@ -360,6 +360,40 @@ TEST_F(BackupsTest, ExportImportIntoASecondImagedSharingTheStoreRestoresTheBytes
   EXPECT_EQ(http2.Get("/v2/images/" + image + "/file", "admin").body, data);
 }
 
+TEST_F(BackupsTest, DataGivesTheBackupsBytesWithRanges) {
+  std::string data = RandomBytes(3 * kMiB + 11, 7);
+  std::string id = BackUp(CreateActiveImage(*http_, "tokA", "src", data));
+  std::string path = "/v3/projA/backups/" + id + "/data";
+  HttpResponse whole = Call("GET", path);
+  ASSERT_EQ(whole.status, 200) << whole.body;
+  EXPECT_EQ(whole.body, data);
+  EXPECT_EQ(whole.Header("accept-ranges").value_or(""), "bytes");
+  EXPECT_EQ(whole.Header("content-md5").value_or(""), DigestHex(DigestAlgorithm::kMd5, data));
+  HttpClient::Headers range = {{"Range", "bytes=1048570-1048585"}};
+  HttpResponse part = http_->Request("GET", path, "tokA", "", range);
+  EXPECT_EQ(part.status, 206);
+  EXPECT_EQ(part.body, data.substr(kMiB - 6, 16));  // across a block boundary
+  EXPECT_EQ(part.Header("content-range").value_or(""),
+            "bytes 1048570-1048585/" + std::to_string(data.size()));
+  HttpResponse tail = http_->Request("GET", path, "tokA", "", {{"Range", "bytes=-5"}});
+  EXPECT_EQ(tail.status, 206);
+  EXPECT_EQ(tail.body, data.substr(data.size() - 5));
+  HttpResponse past = http_->Request("GET", path, "tokA", "", {{"Range", "bytes=99999999-"}});
+  EXPECT_EQ(past.status, 416);
+  EXPECT_EQ(past.Header("content-range").value_or(""), "bytes */" + std::to_string(data.size()));
+  EXPECT_EQ(Call("GET", "/v3/projB/backups/" + id + "/data", "", "tokB").status, 404);
+  EXPECT_EQ(Call("GET", "/volume" + path).body, data);
+  std::string admin_path = "/v3/admin/backups/" + id;
+  ASSERT_EQ(
+      Call("POST", admin_path + "/action", R"({"os-reset_status": {"status": "error"}})", "admin")
+          .status,
+      202);
+  EXPECT_EQ(Call("GET", path).status, 400);  // not available
+  ASSERT_EQ(Call("DELETE", "/v3/projA/backups/" + id).status, 202);
+  EXPECT_EQ(Settle(id, "deleting"), "gone");
+  EXPECT_EQ(Call("GET", path).status, 404);
+}
+
 TEST_F(BackupsTest, AdminActionsResetStatusAndRefuseForceDelete) {
   std::string id = BackUp(CreateActiveImage(*http_, "tokA", "src", "x"));
   std::string path = "/v3/admin/backups/" + id + "/action";

@@ -1,11 +1,18 @@
 // Image data through the real imaged: uploads (sized, chunked, empty), hashes and
 // the block map, downloads with ranges, format inspection, and the refusals.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <map>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "common/digest.h"
 #include "tests/testing/service/http_client.h"
@@ -42,6 +49,51 @@ class ImageDataTest : public ::testing::Test {
   }
   json::object Show(const std::string& id) {
     return http_->Get("/v2/images/" + id, "tokA").Json().as_object();
+  }
+
+  // Expects `status` and a JSON error body {"error": {"code", "message", ...}}.
+  static void ExpectError(const HttpResponse& r, long status, const std::string& needle = "") {
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_EQ(r.Header("content-type").value_or(""), "application/json") << r.body;
+    json::value v = r.Json();
+    ASSERT_TRUE(v.is_object()) << r.body;
+    const json::object& error = v.as_object().at("error").as_object();
+    EXPECT_NE(std::string(error.at("message").as_string()).find(needle), std::string::npos)
+        << r.body;
+    EXPECT_EQ(error.at("code").as_string().subview().substr(0, 3), std::to_string(status));
+  }
+  // Every image as the admin lists it, in id order, without `updated_at` (a refused
+  // upload legitimately touches it on its way back to queued).
+  std::string CatalogSnapshot() {
+    std::map<std::string, std::string> by_id;
+    std::string path = "/v2/images?limit=1000";
+    while (!path.empty()) {
+      HttpResponse r = http_->Get(path, "admin");
+      EXPECT_EQ(r.status, 200) << r.body;
+      if (r.status != 200) return "";
+      json::object page = r.Json().as_object();
+      for (const json::value& v : page.at("images").as_array()) {
+        json::object image = v.as_object();
+        image.erase("updated_at");
+        by_id[std::string(image.at("id").as_string())] = json::serialize(image);
+      }
+      path = page.contains("next") ? std::string(page.at("next").as_string()) : "";
+    }
+    std::string all;
+    for (const auto& [id, image] : by_id) all += image + "\n";
+    return all;
+  }
+  // Every file of the local store (committed data and uploads in progress).
+  static std::vector<std::string> StoreFiles() {
+    const std::filesystem::path store = std::filesystem::path(imaged_->data_dir()) / "images";
+    std::vector<std::string> files;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(store)) {
+      if (!entry.is_directory()) {
+        files.push_back(std::filesystem::relative(entry.path(), store).string());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    return files;
   }
 
   static ImagedProcess* imaged_;
@@ -206,6 +258,55 @@ TEST_F(ImageDataTest, ClientDisconnectMidUploadLeavesImageQueuedAndUploadable) {
   EXPECT_EQ(status, "queued");
   ASSERT_EQ(http_->Put("/v2/images/" + id + "/file", "tokA", data).status, 204);
   EXPECT_EQ(Show(id).at("checksum").as_string(), DigestHex(DigestAlgorithm::kMd5, data));
+}
+
+// Issue 2's bad-input list, data side (the metadata side is in images_v2_test.cc): each
+// refusal has its exact status and a JSON error body; afterwards the catalog lists the
+// same images, the active image serves its bytes, and no store file was added.
+TEST_F(ImageDataTest, BadDataInputGetsItsExactStatusAndLeavesTheCatalogIntact) {
+  const std::string data = RandomBytes(1000, 11);
+  const std::string active = NewImage();
+  ASSERT_EQ(http_->Put("/v2/images/" + active + "/file", "tokA", data).status, 204);
+  const std::string qcow2 = NewImage(R"("disk_format": "qcow2", "container_format": "bare")");
+  const std::string raw = NewImage();
+  const std::string before = CatalogSnapshot();
+  const std::vector<std::string> files_before = StoreFiles();
+  ASSERT_NE(before.find(active), std::string::npos);
+  ASSERT_NE(before.find(raw), std::string::npos);
+  ASSERT_EQ(files_before.size(), 1u);  // the active image's bytes
+  const std::string active_file = "/v2/images/" + active + "/file";
+  // A second upload to an active image.
+  ExpectError(http_->Put(active_file, "tokA", "other"), 409, "from active to saving");
+  ExpectError(http_->Put(active_file, "tokA", "other", /*chunked=*/true), 409);
+  // Data that does not match its disk_format.
+  ExpectError(http_->Put("/v2/images/" + qcow2 + "/file", "tokA", RandomBytes(4096, 3)), 415);
+  // Wrong media type and a declared size that the body does not have.
+  ExpectError(http_->Put("/v2/images/" + raw + "/file", "tokA", "x", false, -1, "text/plain"), 415);
+  ExpectError(http_->Put("/v2/images/" + raw + "/file", "tokA", "xyz", false, -1,
+                         "application/octet-stream", {{"x-openstack-image-size", "5"}}),
+              400);
+  // A Range beyond the end (and at the end: the first byte does not exist).
+  for (const char* range : {"bytes=2000-3000", "bytes=1000-", "bytes=1000-1000"}) {
+    SCOPED_TRACE(range);
+    HttpResponse r = http_->Get(active_file, "tokA", {{"Range", range}});
+    ExpectError(r, 416);
+    EXPECT_EQ(r.Header("content-range").value_or(""), "bytes */1000");
+  }
+  // A client that disconnects mid-upload: the image goes back to queued.
+  HttpResponse cut =
+      http_->Put("/v2/images/" + raw + "/file", "tokA", RandomBytes(8 << 20, 12), false, 3 << 20);
+  EXPECT_EQ(cut.status, 0);
+  std::string after;
+  std::vector<std::string> files_after;
+  for (int i = 0; i < 250; ++i) {  // the server notices the disconnect asynchronously
+    after = CatalogSnapshot();
+    files_after = StoreFiles();
+    if (after == before && files_after == files_before) break;
+    usleep(20000);
+  }
+  EXPECT_EQ(after, before);
+  EXPECT_EQ(files_after, files_before);
+  EXPECT_EQ(http_->Get(active_file, "tokA").body, data);
 }
 
 TEST_F(ImageDataTest, DeletedImageDataIsGone) {

@@ -197,7 +197,13 @@ TEST_F(ImagesV1Test, CreateRefusals) {
       {{{"x-image-meta-disk_format", "aki"}, {"x-image-meta-container_format", "bare"}}, 400,
        "must match"},
       {{{"x-image-meta-store", "swift"}}, 400, "swift"},
-      {{{"x-image-meta-location", "http://example.com/x"}}, 400, "location"},
+      // An external location outside the allow-list (loopback only by default).
+      {{{"x-image-meta-location", "http://192.0.2.1/x"},
+        {"x-image-meta-disk_format", "raw"},
+        {"x-image-meta-container_format", "bare"}},
+       400,
+       "location"},
+      {{{"x-image-meta-uri", "http://127.0.0.1/x"}}, 400, "uri"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.meta[0].first + ": " + c.meta[0].second.substr(0, 20));
@@ -601,12 +607,22 @@ TEST_F(ImagesV1MembersTest, PutMemberBodySetsCanShareOnNewAndExistingMembers) {
 TEST_F(ImagesV1MembersTest, PutMemberRefusesMalformedBodies) {
   std::string id = SharedImage();
   for (const char* body : {R"({"member_id": "projB", "can_share": true})",  // the api-ref's sample
-                           R"({"member": {}})", R"({"member": true})",
-                           R"({"member": {"can_share": "true"}})", "[1]", "{bad"}) {
+                           R"({"member": true})", R"({"member": {"can_share": "true"}})",
+                           "[1]", "{bad"}) {
     SCOPED_TRACE(body);
     ExpectError(PutMember(id, "projB", body), 400);
   }
   EXPECT_TRUE(V1Members(id).empty());
+}
+
+// tempest's v1 client sends {"member": {}}: can_share not given, so a new member
+// gets false and an existing one keeps what it had.
+TEST_F(ImagesV1MembersTest, PutMemberWithoutCanShareKeepsOrDefaultsIt) {
+  std::string id = SharedImage();
+  ASSERT_EQ(PutMember(id, "projB", R"({"member": {}})").status, 204);
+  ASSERT_EQ(PutMember(id, "projC", R"({"member": {"can_share": true}})").status, 204);
+  ASSERT_EQ(PutMember(id, "projC", R"({"member": {}})").status, 204);
+  EXPECT_EQ(V1Members(id), (std::vector<std::string>{"projB:false", "projC:true"}));
 }
 
 TEST_F(ImagesV1MembersTest, ReplacingTheListKeepsOnlyTheNamedMembers) {

@@ -4,6 +4,10 @@
 // those skip themselves here.
 #include <unistd.h>
 
+#include <chrono>
+#include <map>
+#include <thread>
+
 #include <boost/json.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -89,6 +93,83 @@ class RealImaged final : public CatalogServer {
 };
 
 }  // namespace
+
+struct ProjectsTest::Impl {
+  std::unique_ptr<testing::ImagedProcess> imaged;
+  std::unique_ptr<testing::HttpClient> http;
+  std::map<std::string, std::unique_ptr<TempDir>> caches;
+  std::map<std::string, std::unique_ptr<MountedFs>> mounts;
+};
+
+ProjectsTest::ProjectsTest() = default;
+ProjectsTest::~ProjectsTest() = default;
+
+void ProjectsTest::SetUp() {
+  if (!FuseAvailable()) GTEST_SKIP() << "no /dev/fuse";
+  if (!ImagedBinaryExists()) GTEST_SKIP() << "imaged is not built";
+  impl_ = std::make_unique<Impl>();
+  impl_->imaged = std::make_unique<testing::ImagedProcess>();
+  ASSERT_TRUE(impl_->imaged->Start()) << impl_->imaged->log();
+  impl_->http = std::make_unique<testing::HttpClient>(impl_->imaged->url());
+}
+
+void ProjectsTest::TearDown() {
+  if (!impl_) return;
+  for (auto& [p, m] : impl_->mounts) {
+    Status s = m->Unmount();
+    EXPECT_TRUE(s.ok()) << s;
+  }
+  impl_->mounts.clear();
+  impl_.reset();
+}
+
+MountedFs* ProjectsTest::MountAs(const std::string& p) {
+  auto& slot = impl_->mounts[p];
+  if (slot) return slot.get();
+  impl_->caches[p] = std::make_unique<TempDir>("imagefs-cache-" + p);
+  MountSpec spec;
+  spec.url = impl_->imaged->url();
+  spec.token = "tok" + p;
+  spec.cache_dir = impl_->caches[p]->path();
+  // Short listing and kernel cache times: the tests watch other projects' changes.
+  spec.options = {"project=proj" + p,    "retry_deadline=5s", "connect_timeout=1s",
+                  "stall_timeout=2s",    "list_ttl=200ms",    "attr_ttl=0",
+                  "resync_interval=1s"};
+  auto m = MountedFs::Mount(spec);
+  if (!m.ok()) {
+    ADD_FAILURE() << "mount as " << p << ": " << m.status();
+    impl_->mounts.erase(p);
+    return nullptr;
+  }
+  slot = std::move(*m);
+  return slot.get();
+}
+
+ProjectsTest::Api ProjectsTest::Call(const std::string& p, const std::string& method,
+                                     const std::string& path, const std::string& json) {
+  testing::HttpClient::Headers h;
+  if (!json.empty()) h.emplace_back("Content-Type", "application/json");
+  if (path.rfind("/v3/", 0) == 0) h.emplace_back("OpenStack-API-Version", "volume 3.64");
+  auto r = impl_->http->Request(method, path, "tok" + p, json, h);
+  return Api{r.status, r.body};
+}
+
+std::string ProjectsTest::CreateImage(const std::string& p, const std::string& name,
+                                      const std::string& data, const std::string& visibility) {
+  std::string id = testing::CreateActiveImage(*impl_->http, "tok" + p, name, data,
+                                              "\"visibility\": \"" + visibility + "\"");
+  EXPECT_FALSE(id.empty()) << "create " << name;
+  return id;
+}
+
+bool ProjectsTest::WaitFor(const std::function<bool()>& pred, int seconds) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return pred();
+}
 
 bool ImagedBinaryExists() {
   return ::access(testing::ImagedProcess::DefaultBinary().c_str(), X_OK) == 0;

@@ -80,6 +80,39 @@ class MountTest : public ::testing::TestWithParam<ServerFactory> {
   std::unique_ptr<MountedFs> mount_;
 };
 
+#ifdef IMAGEFS_HAVE_IMAGED
+// The real imaged with projects projA, projB, projC (tokens tokA, tokB, tokC) and a
+// mount per project on demand (docs/semantics.md §11, §12). Skips when FUSE or the
+// imaged binary is missing.
+class ProjectsTest : public ::testing::Test {
+ protected:
+  struct Api {
+    long status = 0;
+    std::string body;
+  };
+
+  ProjectsTest();
+  ~ProjectsTest() override;
+  void SetUp() override;
+  void TearDown() override;
+
+  // Mounts project `p` ("A", "B" or "C") with its token and project= (once);
+  // nullptr (and a test failure) when the mount fails.
+  MountedFs* MountAs(const std::string& p);
+  // One call as project `p`.
+  Api Call(const std::string& p, const std::string& method, const std::string& path,
+           const std::string& json = "");
+  // An active raw image of project `p` holding `data`, of the given visibility.
+  std::string CreateImage(const std::string& p, const std::string& name, const std::string& data,
+                          const std::string& visibility = "private");
+  // Waits (up to `seconds`) until `pred` holds; true if it did.
+  static bool WaitFor(const std::function<bool()>& pred, int seconds = 15);
+
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+#endif
+
 // Test helpers on plain files.
 std::string ReadAll(const std::string& path);
 // Reads with O_DIRECT in `chunk`-byte preads from an aligned buffer; errno in *err.

@@ -32,7 +32,8 @@ class TreeTest : public MountTest {};
 TEST_P(TreeTest, ImagesAndByIdShowTheSameInode) {
   std::string id = server().AddImage("cirros", RandomData(1000, 1));
   Mount();
-  EXPECT_EQ(ListDir(mount().path()), (std::vector<std::string>{"by-id", "images"}));
+  EXPECT_EQ(ListDir(mount().path()),
+            (std::vector<std::string>{"backups", "by-id", "images", "members"}));
   EXPECT_EQ(ListDir(Path("images")), std::vector<std::string>{"cirros"});
   EXPECT_EQ(ListDir(Path("by-id")), std::vector<std::string>{id});
   struct stat a {
@@ -56,6 +57,8 @@ TEST_P(TreeTest, StatShowsSizeModeAndUpdatedAt) {
   ASSERT_TRUE(shown.has_value());
   EXPECT_EQ(st.st_mtime, shown->updated_at / 1000000);
   ASSERT_EQ(::stat(Path("images").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode, S_IFDIR | 0755);  // writable for restores (§12)
+  ASSERT_EQ(::stat(Path("by-id").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode, S_IFDIR | 0555);
 }
 

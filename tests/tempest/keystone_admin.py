@@ -8,6 +8,13 @@
       prints a project-scoped token of USER (for integration tests).
   keystone_admin.py revoke TOKEN
       revokes TOKEN (as admin).
+  keystone_admin.py ensure-user USER PASSWORD PROJECT ROLE
+      creates the project and the user (domain Default) when missing and grants ROLE.
+  keystone_admin.py short-token USER PASSWORD PROJECT SECONDS
+      prints a token of USER that expires in SECONDS: it authenticates with a fresh
+      application credential expiring then (Keystone caps the token's expiry at it).
+  keystone_admin.py set-enabled USER true|false
+      enables or disables USER; disabling revokes every token USER holds.
 
 Reads TT_KS_URL, TT_ADMIN_PASSWORD and TT_REGION from the environment (env.sh).
 """
@@ -68,6 +75,53 @@ def set_endpoint(service_type, url):
     print("%s endpoints of region %s now at %s" % (service_type, REGION, url))
 
 
+def find(kind, name, tok):
+    _, body = call("GET", "/v3/%s?name=%s" % (kind, name), tok)
+    return body[kind][0]["id"] if body[kind] else None
+
+
+def ensure_user(user, password, project, role):
+    tok = admin_token()
+    pid = find("projects", project, tok)
+    if pid is None:
+        _, body = call("POST", "/v3/projects", tok, {"project": {
+            "name": project, "domain_id": "default"}})
+        pid = body["project"]["id"]
+    uid = find("users", user, tok)
+    if uid is None:
+        _, body = call("POST", "/v3/users", tok, {"user": {
+            "name": user, "password": password, "domain_id": "default",
+            "default_project_id": pid}})
+        uid = body["user"]["id"]
+    rid = find("roles", role, tok)
+    call("PUT", "/v3/projects/%s/users/%s/roles/%s" % (pid, uid, rid), tok)
+    print(pid)
+
+
+def short_token(user, password, project, seconds):
+    import datetime
+    import uuid
+    tok = token(user, password, project)
+    _, me = call("GET", "/v3/auth/tokens?nocatalog", tok, headers={"X-Subject-Token": tok})
+    uid = me["token"]["user"]["id"]
+    when = datetime.datetime.utcnow() + datetime.timedelta(seconds=int(seconds))
+    _, body = call("POST", "/v3/users/%s/application_credentials" % uid, tok, {
+        "application_credential": {"name": "short-" + uuid.uuid4().hex[:8],
+                                   "expires_at": when.strftime("%Y-%m-%dT%H:%M:%S")}})
+    cred = body["application_credential"]
+    auth = {"auth": {"identity": {"methods": ["application_credential"],
+                                  "application_credential": {"id": cred["id"],
+                                                             "secret": cred["secret"]}}}}
+    resp, _ = call("POST", "/v3/auth/tokens?nocatalog", body=auth)
+    return resp.headers["X-Subject-Token"]
+
+
+def set_enabled(user, enabled):
+    tok = admin_token()
+    uid = find("users", user, tok)
+    call("PATCH", "/v3/users/" + uid, tok, {"user": {"enabled": enabled == "true"}})
+
+
 def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "set-endpoint" and len(sys.argv) == 4:
@@ -76,6 +130,12 @@ def main():
         print(token(*sys.argv[2:5]))
     elif cmd == "revoke" and len(sys.argv) == 3:
         call("DELETE", "/v3/auth/tokens", admin_token(), headers={"X-Subject-Token": sys.argv[2]})
+    elif cmd == "ensure-user" and len(sys.argv) == 6:
+        ensure_user(*sys.argv[2:6])
+    elif cmd == "short-token" and len(sys.argv) == 6:
+        print(short_token(*sys.argv[2:6]))
+    elif cmd == "set-enabled" and len(sys.argv) == 4:
+        set_enabled(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)
 

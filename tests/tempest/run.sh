@@ -37,11 +37,14 @@ cat >"$OUT/keystone.json" <<JSON
  "region_name": "$TT_REGION"}
 JSON
 chmod 600 "$OUT/keystone.json"
+# Locations are shown (tempest's manage_locations, as the reference Glance's
+# show_multiple_locations); web-download and http locations may reach loopback only.
 ARGS=(--listen 127.0.0.1:0 --port-file "$OUT/port" --data-dir "$DATA" --keystone "$OUT/keystone.json"
-      --fsync false)
+      --fsync false --show-multiple-locations true --allowed-hosts 127.0.0.0/8)
 ARGS+=(${TT_IMAGED_ARGS:-})
 if [ "$MODE" = multistore ]; then
-  ARGS+=(${TT_MULTISTORE_ARGS:-})
+  # The reference Glance's multi-store layout: cheap and fast (file), default fast.
+  ARGS+=(${TT_MULTISTORE_ARGS:---stores cheap:$DATA/cheap,fast:$DATA/fast --default-store fast})
   GLANCE_SKIPS=9; EXTRA_MUST_PASS=("$HERE/glance-passed-multistore.txt")
 else
   GLANCE_SKIPS=12; EXTRA_MUST_PASS=()

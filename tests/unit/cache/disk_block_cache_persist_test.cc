@@ -91,6 +91,27 @@ TEST_F(DiskBlockCachePersistTest, CorruptBlockOnDiskIsRefetchedNotServed) {
   EXPECT_EQ(cache->stats().used_bytes, 4 * kBlock);
 }
 
+// Blocks found without an index entry are checked against their digests; once they
+// passed, the index keeps their CRC-32C, and damage done after that is caught by it.
+TEST_F(DiskBlockCachePersistTest, UnindexedBlocksGetAChecksumThatCatchesLaterDamage) {
+  Populate(3);
+  ASSERT_TRUE(std::filesystem::remove(root() + "/index"));
+  {
+    auto cache = Open();
+    for (uint64_t i = 0; i < 3; ++i) {
+      EXPECT_TRUE(SameBytes(MustGet(*cache, image_, i, fetcher_), image_.Block(i)));
+    }
+    EXPECT_EQ(fetcher_.calls(), 3);  // rediscovered and verified, not fetched
+  }
+  FlipByte(DataPath(), kBlock + 9);
+  auto cache = Open();
+  EXPECT_FALSE(cache->Lookup(image_.layout(), 1).has_value());
+  EXPECT_EQ(cache->stats().corrupt_blocks, 1u);
+  EXPECT_TRUE(SameBytes(MustGet(*cache, image_, 1, fetcher_), image_.Block(1)));
+  EXPECT_TRUE(SameBytes(MustGet(*cache, image_, 2, fetcher_), image_.Block(2)));
+  EXPECT_EQ(fetcher_.calls(), 4);
+}
+
 TEST_F(DiskBlockCachePersistTest, BlockIsVerifiedOnlyOnFirstUse) {
   Populate(2);
   auto cache = Open();

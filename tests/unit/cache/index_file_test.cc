@@ -27,6 +27,25 @@ TEST(IndexFileTest, RoundTrips) {
   ExpectSame(*decoded, Sample());
 }
 
+TEST(IndexFileTest, BlockChecksRoundTrip) {
+  IndexSnapshot s = Sample();
+  s.checks = {BlockCheck(7), 0, BlockCheck(0), BlockCheck(0xFFFFFFFF)};
+  Result<IndexSnapshot> decoded = DecodeIndex(EncodeIndex(s));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  ExpectSame(*decoded, s);
+  EXPECT_EQ(decoded->checks, s.checks);
+  // Without checks, every block decodes as "unknown".
+  decoded = DecodeIndex(EncodeIndex(Sample()));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->checks, std::vector<uint64_t>(4, 0));
+}
+
+TEST(IndexFileTest, MalformedCheckIsDataLoss) {
+  IndexSnapshot s = Sample();
+  s.checks = {uint64_t{3} << 32, 0, 0, 0};  // neither 0 nor 2^32 | crc
+  EXPECT_EQ(DecodeIndex(EncodeIndex(s)).status().code(), StatusCode::kDataLoss);
+}
+
 TEST(IndexFileTest, EmptyRoundTrips) {
   Result<IndexSnapshot> decoded = DecodeIndex(EncodeIndex(IndexSnapshot{}));
   ASSERT_TRUE(decoded.ok());
@@ -74,7 +93,7 @@ TEST(IndexFileTest, WellChecksummedButOutOfRangeContentIsRejected) {
 
 TEST(IndexFileTest, OtherFormatNumberIsRejected) {
   std::string bytes = EncodeIndex(Sample());
-  bytes[8] = 2;  // format, after the magic
+  bytes[8] = 1;  // format (after the magic): 1, before block checks
   bytes.resize(bytes.size() - 32);
   bytes += Sha256Raw(bytes.data(), bytes.size());
   EXPECT_FALSE(DecodeIndex(bytes).ok());

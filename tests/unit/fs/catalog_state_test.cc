@@ -38,7 +38,8 @@ TEST(CatalogStateTest, AFullListingFillsBothDirectoriesWithOneInodePerImage) {
   ASSERT_TRUE(by_name && by_id);
   EXPECT_EQ(by_name->ino, by_id->ino);
   EXPECT_TRUE(by_name->listed);
-  EXPECT_EQ(Names(s, kRootIno), (std::vector<std::string>{"by-id", "images"}));
+  EXPECT_EQ(Names(s, kRootIno),
+            (std::vector<std::string>{"backups", "by-id", "images", "members"}));
 }
 
 TEST(CatalogStateTest, InodesSurviveRelistingAndRenames) {
