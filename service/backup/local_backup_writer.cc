@@ -105,12 +105,6 @@ Result<LocalBackupWriter::Staged> LocalBackupWriter::Stage(const Block& block) {
                        O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
   if (!fd.valid()) return ErrnoStatus(errno, "create staged block " + staged.file);
   Status written = PwriteAll(fd.get(), 0, block.data);
-  // Starts the block's writeback now, so the disk writes while the next blocks
-  // are read and hashed and Commit()'s flush finds little left to do. Only a
-  // hint (no metadata, no cache flush): durability still comes from Commit().
-  if (written.ok() && options_.fsync) {
-    ::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
-  }
   if (!written.ok()) {
     ::unlinkat(dirs_.staging.get(), staged.file.c_str(), 0);
     return written;

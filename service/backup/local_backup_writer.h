@@ -1,8 +1,7 @@
 // The BackupWriter of LocalBackupStore (see local_backup_store.h for the layout).
 // Put() hands blocks to a writer thread through a bounded queue, so the caller
 // reads and hashes the next blocks while the previous ones are written. Staged
-// files are not synced one by one: each one's writeback is started as it is
-// written (sync_file_range), then Commit() syncs the filesystem once, renames
+// files are not synced one by one: Commit() syncs the filesystem once, renames
 // them into blocks/, writes the reference file and syncs once more.
 #pragma once
 
