@@ -122,8 +122,18 @@ class Session final : public KernelNotifier {
     {
       std::lock_guard lock(mu_);
       for (auto& c : changes) queue_.push_back(std::move(c));
+      queued_ += changes.size();
     }
-    cv_.notify_one();
+    cv_.notify_all();
+  }
+  // Waits until every notification queued so far has reached the kernel, for at most
+  // `limit`. A handler that changed names calls it before replying, so the caller's
+  // next lookup already misses the old name ("at once", docs/semantics.md §2). The
+  // bound keeps a slow kernel round trip from ever holding the reply for long.
+  void WaitForNotifications(std::chrono::milliseconds limit) {
+    std::unique_lock lock(mu_);
+    const uint64_t target = queued_;
+    cv_.wait_for(lock, limit, [&] { return sent_ >= target; });
   }
   void StartNotifier() {
     notifier_ = std::jthread([this](std::stop_token st) { RunNotifier(st); });
@@ -145,6 +155,8 @@ class Session final : public KernelNotifier {
   std::mutex mu_;
   std::condition_variable_any cv_;
   std::deque<Change> queue_ GUARDED_BY(mu_);
+  uint64_t queued_ GUARDED_BY(mu_) = 0;  // notifications ever queued
+  uint64_t sent_ GUARDED_BY(mu_) = 0;    // ... and ever handed to the kernel
   std::jthread notifier_;
 };
 
@@ -165,8 +177,16 @@ void Session::RunNotifier(std::stop_token stop) {
       // Attributes only (negative offset) unless the bytes changed.
       fuse_lowlevel_notify_inval_inode(se, c.ino, c.kind == Change::Kind::kData ? 0 : -1, 0);
     }
+    {
+      std::lock_guard lock(mu_);
+      ++sent_;
+    }
+    cv_.notify_all();
   }
 }
+
+// How long a handler that changed names waits for its kernel notifications to be sent.
+constexpr std::chrono::milliseconds kNotifyWait{500};
 
 Session& From(fuse_req_t req) { return *static_cast<Session*>(fuse_req_userdata(req)); }
 
@@ -306,6 +326,7 @@ void OnUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Guard(req, "unlink", [&] {
     Status st = From(req).fs->Unlink(parent, name);
     if (!st.ok()) return ReplyError(req, "unlink", parent, st, ErrnoContext::kWrite);
+    From(req).WaitForNotifications(kNotifyWait);
     fuse_reply_err(req, 0);
   });
 }
@@ -521,6 +542,7 @@ void OnSetxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* va
   Guard(req, "setxattr", [&] {
     Status s = From(req).fs->SetXattr(ino, name, std::string_view(value, size), flags);
     if (!s.ok()) return ReplyError(req, "setxattr", ino, s, ErrnoContext::kXattr);
+    From(req).WaitForNotifications(kNotifyWait);  // a new name replaces the old at once
     fuse_reply_err(req, 0);
   });
 }
@@ -529,6 +551,7 @@ void OnRemovexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
   Guard(req, "removexattr", [&] {
     Status s = From(req).fs->RemoveXattr(ino, name);
     if (!s.ok()) return ReplyError(req, "removexattr", ino, s, ErrnoContext::kXattr);
+    From(req).WaitForNotifications(kNotifyWait);
     fuse_reply_err(req, 0);
   });
 }

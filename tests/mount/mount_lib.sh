@@ -20,6 +20,7 @@ command -v fusermount3 >/dev/null || ml_skip "fusermount3 not installed"
 ml_need() { local t; for t in "$@"; do command -v "$t" >/dev/null || ml_skip "$t not installed"; done; }
 
 WORK=$(mktemp -d /tmp/imagefs-mount-sh-XXXXXX)
+cd "$WORK"  # tools that drop state files in the working directory (fio) drop them here
 MNT=$WORK/mnt
 CACHE=$WORK/cache
 IMAGED_PID=""
