@@ -17,6 +17,14 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/env.sh"
 IMAGED=$(readlink -f "${1:?usage: $0 IMAGED_BINARY}")
 [ -x "$IMAGED" ] || { echo "ci-stage: no imaged at $IMAGED" >&2; exit 1; }
+# The harness's Keystone and file server are stopped at the end, unless they were
+# already running when the stage began (someone else's; left as found).
+if "$HERE/services.sh" status all 2>/dev/null | grep -q 'keystone running'; then
+  KEEP_SERVICES=1
+else
+  KEEP_SERVICES=0
+fi
+trap '[ "$KEEP_SERVICES" = 1 ] || "$HERE/services.sh" stop all >/dev/null 2>&1 || true' EXIT
 BUDGET="${CI_STAGE_TIMEOUT:-840}"
 START=$(date +%s)
 left() { echo $(( BUDGET - ($(date +%s) - START) )); }
