@@ -272,33 +272,13 @@ Result<http::Response> Restore(Call& c) {
 Result<http::Response> Data(Call& c) {
   IMAGEFS_ASSIGN_OR_RETURN(Backup b, LoadBackup(c));
   IMAGEFS_ASSIGN_OR_RETURN(std::unique_ptr<RangeReader> opened, c.service.OpenData(b.id));
-  std::shared_ptr<RangeReader> reader = std::move(opened);
-  uint64_t size = reader->size();
-  std::optional<ByteRange> range;
+  std::optional<RangeRequest> range;
   if (std::optional<std::string_view> header = c.req.Header("Range")) {
-    Result<std::optional<ByteRange>> parsed = ParseRange(*header, size, false);
-    if (!parsed.ok()) {
-      http::Response err = http::ErrorResponse(parsed.status(), http::ErrorStyle::kNova);
-      if (parsed.status().code() == StatusCode::kOutOfRange) {
-        err.SetHeader("Content-Range", "bytes */" + std::to_string(size));
-      }
-      return err;
-    }
-    range = *parsed;
+    range = RangeRequest{*header, false};
   }
-  http::Response resp;
-  resp.status = range ? 206 : 200;
-  resp.SetHeader("Content-Type", "application/octet-stream");
-  resp.SetHeader("Accept-Ranges", "bytes");
-  if (!b.image.checksum.empty()) resp.SetHeader("Content-MD5", b.image.checksum);
-  resp.file = std::move(reader);
-  resp.file_offset = range ? range->first : 0;
-  resp.file_length = range ? range->length() : size;
-  if (range) {
-    resp.SetHeader("Content-Range", "bytes " + std::to_string(range->first) + "-" +
-                                        std::to_string(range->last) + "/" + std::to_string(size));
-  }
-  return resp;
+  std::optional<std::string_view> md5;
+  if (!b.image.checksum.empty()) md5 = b.image.checksum;
+  return RangedFileResponse(std::move(opened), range, md5, http::ErrorStyle::kNova);
 }
 
 Result<http::Response> ExportRecord(Call& c) {

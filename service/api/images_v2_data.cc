@@ -113,36 +113,16 @@ Result<http::Response> DownloadData(ServiceContext& ctx, http::Request& req) {
                 wire::ToString(image.status), opened.status().ToString());
     return Unavailable("The image data is not available.");
   }
-  std::shared_ptr<RangeReader> reader = std::move(*opened);
-  uint64_t size = reader->size();
-  std::optional<ByteRange> range;
-  auto range_header = req.Header("Range");
-  auto legacy_header = req.Header("Content-Range");
-  if (range_header || legacy_header) {
-    Result<std::optional<ByteRange>> parsed =
-        range_header ? ParseRange(*range_header, size, false) : ParseRange(*legacy_header, size, true);
-    if (!parsed.ok()) {
-      http::Response err = http::ErrorResponse(parsed.status());
-      if (parsed.status().code() == StatusCode::kOutOfRange) {
-        err.SetHeader("Content-Range", "bytes */" + std::to_string(size));
-      }
-      return err;
-    }
-    range = *parsed;
+  // A request Content-Range (Glance's legacy form) counts only without a Range.
+  std::optional<RangeRequest> range;
+  if (auto range_header = req.Header("Range")) {
+    range = RangeRequest{*range_header, false};
+  } else if (auto legacy_header = req.Header("Content-Range")) {
+    range = RangeRequest{*legacy_header, true};
   }
-  http::Response resp;
-  resp.status = range ? 206 : 200;
-  resp.SetHeader("Content-Type", "application/octet-stream");
-  resp.SetHeader("Accept-Ranges", "bytes");
-  if (image.checksum) resp.SetHeader("Content-MD5", *image.checksum);
-  resp.file = std::move(reader);
-  resp.file_offset = range ? range->first : 0;
-  resp.file_length = range ? range->length() : size;
-  if (range) {
-    resp.SetHeader("Content-Range", "bytes " + std::to_string(range->first) + "-" +
-                                        std::to_string(range->last) + "/" + std::to_string(size));
-  }
-  return resp;
+  std::optional<std::string_view> md5;
+  if (image.checksum) md5 = *image.checksum;
+  return RangedFileResponse(std::move(*opened), range, md5, http::ErrorStyle::kGlance);
 }
 
 Result<http::Response> ShowBlockMap(ServiceContext& ctx, http::Request& req) {

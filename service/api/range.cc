@@ -2,6 +2,9 @@
 
 #include <charconv>
 #include <string>
+#include <utility>
+
+#include "service/http/error_mapping.h"
 
 namespace imagefs::service::api {
 namespace {
@@ -65,6 +68,38 @@ Result<std::optional<ByteRange>> ParseRange(std::string_view value, uint64_t siz
   }
   if (r.last >= size) r.last = size - 1;
   return std::optional<ByteRange>(r);
+}
+
+http::Response RangedFileResponse(std::shared_ptr<RangeReader> reader,
+                                  std::optional<RangeRequest> range,
+                                  std::optional<std::string_view> md5, http::ErrorStyle style) {
+  uint64_t size = reader->size();
+  std::optional<ByteRange> parsed_range;
+  if (range) {
+    Result<std::optional<ByteRange>> parsed = ParseRange(range->value, size, range->legacy);
+    if (!parsed.ok()) {
+      http::Response err = http::ErrorResponse(parsed.status(), style);
+      if (parsed.status().code() == StatusCode::kOutOfRange) {
+        err.SetHeader("Content-Range", "bytes */" + std::to_string(size));
+      }
+      return err;
+    }
+    parsed_range = *parsed;
+  }
+  http::Response resp;
+  resp.status = parsed_range ? 206 : 200;
+  resp.SetHeader("Content-Type", "application/octet-stream");
+  resp.SetHeader("Accept-Ranges", "bytes");
+  if (md5) resp.SetHeader("Content-MD5", std::string(*md5));
+  resp.file = std::move(reader);
+  resp.file_offset = parsed_range ? parsed_range->first : 0;
+  resp.file_length = parsed_range ? parsed_range->length() : size;
+  if (parsed_range) {
+    resp.SetHeader("Content-Range", "bytes " + std::to_string(parsed_range->first) + "-" +
+                                        std::to_string(parsed_range->last) + "/" +
+                                        std::to_string(size));
+  }
+  return resp;
 }
 
 }  // namespace imagefs::service::api
