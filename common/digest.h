@@ -1,4 +1,4 @@
-// Incremental message digests (OpenSSL EVP) and hex encoding.
+// Incremental message digests (OpenSSL EVP). ToHex/FromHex come with it (common/hex.h).
 // Not thread-safe per object; independent objects may be used from different threads.
 #pragma once
 
@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include "common/hex.h"
 
 namespace imagefs {
 
@@ -41,9 +43,5 @@ class Digest {
 // One-shot helpers.
 std::string Sha256Raw(const void* data, size_t n);
 std::string DigestHex(DigestAlgorithm algorithm, std::string_view data);
-
-std::string ToHex(std::string_view raw);
-// Returns false on odd length or a non-hex character.
-bool FromHex(std::string_view hex, std::string* raw);
 
 }  // namespace imagefs

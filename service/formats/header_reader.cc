@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "common/hex.h"
+
 namespace imagefs::service::formats {
 
 Status HeaderReader::LoadPrefix() {
@@ -71,23 +73,6 @@ uint64_t ByteView::Be(size_t offset, size_t n) const {
   return v;
 }
 
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-}  // namespace
-
 GuidBytes ParseGuid(std::string_view text) {
   // The 16 bytes as the text spells them, dashes skipped.
   std::array<uint8_t, 16> spelled{};
@@ -96,7 +81,7 @@ GuidBytes ParseGuid(std::string_view text) {
     if (text[i] == '-') {
       continue;
     }
-    spelled[k++] = static_cast<uint8_t>(HexValue(text[i]) * 16 + HexValue(text[i + 1]));
+    spelled[k++] = static_cast<uint8_t>(HexDigitValue(text[i]) * 16 + HexDigitValue(text[i + 1]));
     ++i;
   }
   assert(k == 16 && "malformed GUID literal");

@@ -1,30 +1,16 @@
 #include "service/http/url_codec.h"
 
+#include "common/hex.h"
+
 namespace imagefs::service::http {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-}  // namespace
 
 void PercentDecodeAppend(std::string_view in, bool plus_as_space, std::string* out) {
   out->reserve(out->size() + in.size());
   for (size_t i = 0; i < in.size(); ++i) {
     char c = in[i];
     if (c == '%' && i + 2 < in.size()) {
-      int hi = HexValue(in[i + 1]);
-      int lo = HexValue(in[i + 2]);
+      int hi = HexDigitValue(in[i + 1]);
+      int lo = HexDigitValue(in[i + 2]);
       if (hi >= 0 && lo >= 0) {
         out->push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
