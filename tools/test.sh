@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of imagefs on a Debian 12 machine, installing what is missing first:
 #   1. the release build with -Werror: unit, integration and mount tests (ctest --preset ci);
-#   2. the conformance stage: imaged in Keystone mode against a real Keystone, and
+#   2. the conformance stage: imaged in Keystone mode against a real Keystone (keystone_test.sh,
+#      run here only, not by ctest), and
 #      tempest's image suite in the default and multi-store configurations
 #      (tests/tempest/ci-stage.sh; set IMAGEFS_SKIP_TEMPEST=1 to leave it out locally);
 #   3. the AddressSanitizer + UndefinedBehaviorSanitizer build: unit and integration tests;
