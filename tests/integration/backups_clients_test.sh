@@ -9,32 +9,16 @@
 # (http://HOST:PORT/volume/ here) before any call, and imaged's own root serves
 # the Images API's document, which cinderclient cannot read.
 # Usage: backups_clients_test.sh IMAGED_BINARY
-set -euo pipefail
-IMAGED=${1:?usage: backups_clients_test.sh IMAGED_BINARY}
-command -v cinder >/dev/null || { echo "SKIP: cinder not installed"; exit 77; }
+source "$(dirname "$0")/clients_lib.sh" "$@"
+cl_need cinder
 
-WORK=$(mktemp -d /tmp/imaged-backup-clients-XXXXXX)
-PID=""
-cleanup() {
-  if [[ -n "$PID" ]] && kill -0 "$PID" 2>/dev/null; then kill "$PID"; wait "$PID" || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-cat >"$WORK/tokens.json" <<'JSON'
+cl_tokens <<'JSON'
 {"tokens": {"tokA": {"project": "projA"}, "tokB": {"project": "projB"},
             "alice:projA": {"project": "projA", "user": "alice"},
             "bob:projB": {"project": "projB", "user": "bob"},
             "root:admin": {"project": "admin", "user": "root", "roles": ["admin", "member", "reader"]}}}
 JSON
-"$IMAGED" --listen 127.0.0.1:0 --data-dir "$WORK/data" --tokens "$WORK/tokens.json" \
-  --fsync false --port-file "$WORK/port" 2>"$WORK/imaged.log" &
-PID=$!
-for _ in $(seq 200); do [[ -s "$WORK/port" ]] && break; sleep 0.05; done
-[[ -s "$WORK/port" ]] || { cat "$WORK/imaged.log"; echo "FAIL: imaged did not start"; exit 1; }
-URL="http://127.0.0.1:$(cat "$WORK/port")"
-export HOME="$WORK/home"
-mkdir -p "$HOME"
+cl_start_imaged --fsync false
 
 cinder_as() {  # cinder_as USER PROJECT ARGS...
   local user=$1 project=$2; shift 2
@@ -43,25 +27,6 @@ cinder_as() {  # cinder_as USER PROJECT ARGS...
 }
 A() { cinder_as alice projA "$@"; }
 
-fails=0
-check() {  # check DESCRIPTION COMMAND...
-  local desc=$1; shift
-  if out=$("$@" 2>&1); then
-    echo "ok   - $desc"
-  else
-    echo "FAIL - $desc"; echo "$out" | sed 's/^/       /'; fails=$((fails + 1))
-  fi
-}
-expect_fail() {  # expect_fail DESCRIPTION PATTERN COMMAND...
-  local desc=$1 pattern=$2; shift 2
-  if out=$("$@" 2>&1); then
-    echo "FAIL - $desc (succeeded)"; fails=$((fails + 1))
-  elif grep -q -- "$pattern" <<<"$out"; then
-    echo "ok   - $desc"
-  else
-    echo "FAIL - $desc (no '$pattern')"; echo "$out" | sed 's/^/       /'; fails=$((fails + 1))
-  fi
-}
 field() {  # field BACKUP_ID NAME [TOKEN PROJECT]: a field of the backup, via curl
   curl -s -H "X-Auth-Token: ${3:-tokA}" -H "OpenStack-API-Version: volume 3.64" \
     "$URL/v3/${4:-projA}/backups/$1" | /usr/bin/python3 -c \

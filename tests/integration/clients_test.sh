@@ -5,52 +5,16 @@
 # schema there, and a schema with a `stores` property breaks every call after the
 # first (../shared/reference/glance/clients.md); imaged must not trigger that.
 # Usage: clients_test.sh IMAGED_BINARY
-set -euo pipefail
-IMAGED=${1:?usage: clients_test.sh IMAGED_BINARY}
-command -v glance >/dev/null || { echo "SKIP: glance not installed"; exit 77; }
-command -v openstack >/dev/null || { echo "SKIP: openstack not installed"; exit 77; }
+source "$(dirname "$0")/clients_lib.sh" "$@"
+cl_need glance openstack
 
-WORK=$(mktemp -d /tmp/imaged-clients-XXXXXX)
-PID=""
-cleanup() {
-  if [[ -n "$PID" ]] && kill -0 "$PID" 2>/dev/null; then kill "$PID"; wait "$PID" || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-cat >"$WORK/tokens.json" <<'JSON'
+cl_tokens <<'JSON'
 {"tokens": {"tokA": {"project": "projA"}, "tokB": {"project": "projB"},
             "admin": {"project": "admin", "roles": ["admin", "member", "reader"]}}}
 JSON
-"$IMAGED" --listen 127.0.0.1:0 --data-dir "$WORK/data" --tokens "$WORK/tokens.json" \
-  --port-file "$WORK/port" 2>"$WORK/imaged.log" &
-PID=$!
-for _ in $(seq 200); do [[ -s "$WORK/port" ]] && break; sleep 0.05; done
-[[ -s "$WORK/port" ]] || { cat "$WORK/imaged.log"; echo "FAIL: imaged did not start"; exit 1; }
-URL="http://127.0.0.1:$(cat "$WORK/port")"
-export HOME="$WORK/home"  # one home for every call: the schema cache must not break later calls
-mkdir -p "$HOME"
+cl_start_imaged
 export OS_IMAGE_URL="$URL" OS_AUTH_TOKEN=tokA
 
-fails=0
-check() {  # check DESCRIPTION COMMAND... : runs the command, reports, counts failures
-  local desc=$1; shift
-  if out=$("$@" 2>&1); then
-    echo "ok   - $desc"
-  else
-    echo "FAIL - $desc"; echo "$out" | sed 's/^/       /'; fails=$((fails + 1))
-  fi
-}
-expect_fail() {  # expect_fail DESCRIPTION PATTERN COMMAND...
-  local desc=$1 pattern=$2; shift 2
-  if out=$("$@" 2>&1); then
-    echo "FAIL - $desc (succeeded)"; fails=$((fails + 1))
-  elif grep -q -- "$pattern" <<<"$out"; then
-    echo "ok   - $desc"
-  else
-    echo "FAIL - $desc (no '$pattern')"; echo "$out" | sed 's/^/       /'; fails=$((fails + 1))
-  fi
-}
 field() {  # field ID NAME: a field of glance image-show, via --os-... json? use curl instead
   curl -sf -H "X-Auth-Token: ${3:-tokA}" "$URL/v2/images/$1" | /usr/bin/python3 -c \
     "import json,sys; v=json.load(sys.stdin).get('$2'); print('' if v is None else v)"
@@ -129,7 +93,6 @@ check "openstack image delete" "${OA[@]}" image delete "$OID"
 expect_fail "openstack image show of a deleted image" "No Image\|404\|not found" "${OA[@]}" image show "$OID"
 
 if grep -q "ERROR\|error=" "$WORK/imaged.log"; then :; fi
-kill "$PID"; wait "$PID" && echo "ok   - imaged stops cleanly on SIGTERM" || { echo "FAIL - imaged exit status"; fails=$((fails + 1)); }
-PID=""
+cl_stop_imaged
 echo "$fails failure(s)"
 [[ $fails -eq 0 ]]

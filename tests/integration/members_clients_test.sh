@@ -8,53 +8,18 @@
 # `openstack image add project` needs Keystone project lookups and is not used
 # (../shared/reference/glance/clients.md); `openstack image member list` is.
 # Usage: members_clients_test.sh IMAGED_BINARY
-set -euo pipefail
-IMAGED=${1:?usage: members_clients_test.sh IMAGED_BINARY}
-command -v glance >/dev/null || { echo "SKIP: glance not installed"; exit 77; }
+source "$(dirname "$0")/clients_lib.sh" "$@"
+cl_need glance
 
-WORK=$(mktemp -d /tmp/imaged-members-clients-XXXXXX)
-PID=""
-cleanup() {
-  if [[ -n "$PID" ]] && kill -0 "$PID" 2>/dev/null; then kill "$PID"; wait "$PID" || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-cat >"$WORK/tokens.json" <<'JSON'
+cl_tokens <<'JSON'
 {"tokens": {"tokA": {"project": "projA"}, "tokB": {"project": "projB"},
             "tokC": {"project": "projC"}, "tokD": {"project": "projD"},
             "admin": {"project": "admin", "roles": ["admin", "member", "reader"]}}}
 JSON
-"$IMAGED" --listen 127.0.0.1:0 --data-dir "$WORK/data" --tokens "$WORK/tokens.json" \
-  --port-file "$WORK/port" 2>"$WORK/imaged.log" &
-PID=$!
-for _ in $(seq 200); do [[ -s "$WORK/port" ]] && break; sleep 0.05; done
-[[ -s "$WORK/port" ]] || { cat "$WORK/imaged.log"; echo "FAIL: imaged did not start"; exit 1; }
-URL="http://127.0.0.1:$(cat "$WORK/port")"
-export HOME="$WORK/home"
-mkdir -p "$HOME"
+cl_start_imaged
 export OS_IMAGE_URL="$URL"
 unset OS_AUTH_TOKEN OS_IMAGE_API_VERSION
 
-fails=0
-check() {  # check DESCRIPTION COMMAND... : the command must succeed
-  local desc=$1; shift
-  if out=$("$@" 2>&1); then
-    echo "ok   - $desc"
-  else
-    echo "FAIL - $desc"; echo "$out" | sed 's/^/       /'; fails=$((fails + 1))
-  fi
-}
-expect_fail() {  # expect_fail DESCRIPTION PATTERN COMMAND... : must fail, saying PATTERN
-  local desc=$1 pattern=$2; shift 2
-  if out=$("$@" 2>&1); then
-    echo "FAIL - $desc (succeeded)"; echo "$out" | sed 's/^/       /'; fails=$((fails + 1))
-  elif grep -q -- "$pattern" <<<"$out"; then
-    echo "ok   - $desc"
-  else
-    echo "FAIL - $desc (no '$pattern')"; echo "$out" | sed 's/^/       /'; fails=$((fails + 1))
-  fi
-}
 has() {  # has DESCRIPTION PATTERN COMMAND... : must succeed and print PATTERN
   local desc=$1 pattern=$2; shift 2
   if out=$("$@" 2>&1) && grep -q -- "$pattern" <<<"$out"; then
@@ -165,7 +130,6 @@ has "v1 member-list shows the v2 member" "projD" g1 tokA member-list --image-id 
 check "v1 image-delete" g1 tokA image-delete "$V1"
 expect_fail "v1 image-show of a deleted image" "404\|not found\|No image" g1 tokA image-show "$V1"
 
-kill "$PID"; wait "$PID" && echo "ok   - imaged stops cleanly on SIGTERM" || { echo "FAIL - imaged exit status"; fails=$((fails + 1)); }
-PID=""
+cl_stop_imaged
 echo "$fails failure(s)"
 [[ $fails -eq 0 ]]
