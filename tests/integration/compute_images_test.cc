@@ -6,25 +6,15 @@
 #include <boost/json.hpp>
 
 #include "tests/testing/service/http_client.h"
-#include "tests/testing/service/imaged_process.h"
+#include "tests/testing/service/imaged_fixture.h"
 
 namespace imagefs::testing {
 namespace {
 
 namespace json = boost::json;
 
-class ComputeImagesTest : public ::testing::Test {
+class ComputeImagesTest : public ImagedTest<ComputeImagesTest> {
  protected:
-  static void SetUpTestSuite() {
-    imaged_ = new ImagedProcess();
-    ASSERT_TRUE(imaged_->Start()) << imaged_->log();
-  }
-  static void TearDownTestSuite() {
-    delete imaged_;
-    imaged_ = nullptr;
-  }
-  void SetUp() override { http_ = std::make_unique<HttpClient>(imaged_->url()); }
-
   std::string Base() const { return "/v2.1/projA/images"; }
   static void ExpectFault(const HttpResponse& r, long status, const std::string& fault) {
     EXPECT_EQ(r.status, status) << r.body;
@@ -33,12 +23,7 @@ class ComputeImagesTest : public ::testing::Test {
     ASSERT_TRUE(v.as_object().contains(fault)) << r.body;
     EXPECT_EQ(v.at(fault).at("code").as_int64(), status);
   }
-
-  static ImagedProcess* imaged_;
-  std::unique_ptr<HttpClient> http_;
 };
-
-ImagedProcess* ComputeImagesTest::imaged_ = nullptr;
 
 TEST_F(ComputeImagesTest, DetailMapsGlanceFieldsToNovaFields) {
   std::string id = CreateActiveImage(*http_, "tokA", "nova-img", std::string(3000, 'x'),

@@ -16,7 +16,7 @@
 
 #include "common/digest.h"
 #include "tests/testing/service/http_client.h"
-#include "tests/testing/service/imaged_process.h"
+#include "tests/testing/service/imaged_fixture.h"
 
 namespace imagefs::testing {
 namespace {
@@ -30,18 +30,8 @@ std::string RandomBytes(size_t n, uint32_t seed) {
   return s;
 }
 
-class ImageDataTest : public ::testing::Test {
+class ImageDataTest : public ImagedTest<ImageDataTest> {
  protected:
-  static void SetUpTestSuite() {
-    imaged_ = new ImagedProcess();
-    ASSERT_TRUE(imaged_->Start()) << imaged_->log();
-  }
-  static void TearDownTestSuite() {
-    delete imaged_;
-    imaged_ = nullptr;
-  }
-  void SetUp() override { http_ = std::make_unique<HttpClient>(imaged_->url()); }
-
   std::string NewImage(const std::string& extra = R"("disk_format": "raw", "container_format": "bare")") {
     HttpResponse r = http_->PostJson("/v2/images", "tokA", "{" + extra + "}");
     EXPECT_EQ(r.status, 201) << r.body;
@@ -95,12 +85,7 @@ class ImageDataTest : public ::testing::Test {
     std::sort(files.begin(), files.end());
     return files;
   }
-
-  static ImagedProcess* imaged_;
-  std::unique_ptr<HttpClient> http_;
 };
-
-ImagedProcess* ImageDataTest::imaged_ = nullptr;
 
 TEST_F(ImageDataTest, UploadComputesHashesSizeAndBlockMap) {
   for (size_t size : {size_t{1}, size_t{1000}, (size_t{1} << 20) - 1, size_t{1} << 20,

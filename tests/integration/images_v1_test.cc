@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "tests/testing/service/http_client.h"
-#include "tests/testing/service/imaged_process.h"
+#include "tests/testing/service/imaged_fixture.h"
 
 namespace imagefs::testing {
 namespace {
@@ -23,25 +23,17 @@ using Headers = HttpClient::Headers;
 constexpr char kNoSuchImage[] = "0badc0de-0000-4000-8000-000000000000";
 constexpr char kMd5Of0To9[] = "781e5e245d69b566979b86e28d23f2c7";  // md5("0123456789")
 
-class ImagesV1Test : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
+class ImagesV1Test : public ImagedTest<ImagesV1Test> {
+ public:
+  static ImagedOptions Options() {
     ImagedOptions o;
     o.tokens = {{"tokA", "projA"}, {"tokB", "projB"}, {"tokC", "projC"},
                 {"tokD", "projD"}, {"tokE", "projE"}, {"tokR", "projA:reader"},
                 {"admin", "admin:admin,member,reader"}};
-    imaged_ = new ImagedProcess(o);
-    ASSERT_TRUE(imaged_->Start()) << imaged_->log();
-  }
-  static void TearDownTestSuite() {
-    delete imaged_;
-    imaged_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(imaged_, nullptr);
-    http_ = std::make_unique<HttpClient>(imaged_->url());
+    return o;
   }
 
+ protected:
   // POST /v1/images with metadata headers and an optional body (octet-stream).
   HttpResponse V1Create(Headers meta, const std::string& data = "",
                         const std::string& token = "tokA") {
@@ -97,12 +89,7 @@ class ImagesV1Test : public ::testing::Test {
     std::string message(error.at("message").as_string());
     EXPECT_NE(message.find(needle), std::string::npos) << message;
   }
-
-  static ImagedProcess* imaged_;
-  std::unique_ptr<HttpClient> http_;
 };
-
-ImagedProcess* ImagesV1Test::imaged_ = nullptr;
 
 bool IsV1Time(const json::value& v) {
   static const std::regex kTime(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6})");

@@ -10,28 +10,15 @@
 #include <vector>
 
 #include "tests/testing/service/http_client.h"
-#include "tests/testing/service/imaged_process.h"
+#include "tests/testing/service/imaged_fixture.h"
 
 namespace imagefs::testing {
 namespace {
 
 namespace json = boost::json;
 
-class ImagesV2Test : public ::testing::Test {
+class ImagesV2Test : public ImagedTest<ImagesV2Test> {
  protected:
-  static void SetUpTestSuite() {
-    imaged_ = new ImagedProcess();
-    ASSERT_TRUE(imaged_->Start()) << imaged_->log();
-  }
-  static void TearDownTestSuite() {
-    delete imaged_;
-    imaged_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(imaged_, nullptr);
-    http_ = std::make_unique<HttpClient>(imaged_->url());
-  }
-
   // Creates an image from a JSON body as `token`; returns its JSON (fails the test if not 201).
   json::object Create(const std::string& body, const std::string& token = "tokA") {
     HttpResponse r = http_->PostJson("/v2/images", token, body);
@@ -85,12 +72,7 @@ class ImagesV2Test : public ::testing::Test {
     }
     return names;
   }
-
-  static ImagedProcess* imaged_;
-  std::unique_ptr<HttpClient> http_;
 };
-
-ImagedProcess* ImagesV2Test::imaged_ = nullptr;
 
 TEST_F(ImagesV2Test, RootAnswersMultipleChoicesWithVersions) {
   HttpResponse r = http_->Get("/", "");

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "tests/testing/service/http_client.h"
-#include "tests/testing/service/imaged_process.h"
+#include "tests/testing/service/imaged_fixture.h"
 
 namespace imagefs::testing {
 namespace {
@@ -23,26 +23,18 @@ namespace json = boost::json;
 
 constexpr char kNoSuchImage[] = "0badc0de-0000-4000-8000-000000000000";
 
-class MembersTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
+class MembersTest : public ImagedTest<MembersTest> {
+ public:
+  static ImagedOptions Options() {
     ImagedOptions o;
     o.tokens = {{"tokA", "projA"},          {"tokB", "projB"},
                 {"tokC", "projC"},          {"tokD", "projD"},
                 {"tokE", "projE"},          {"tokR", "projA:reader"},
                 {"tokBR", "projB:reader"},  {"admin", "admin:admin,member,reader"}};
-    imaged_ = new ImagedProcess(o);
-    ASSERT_TRUE(imaged_->Start()) << imaged_->log();
-  }
-  static void TearDownTestSuite() {
-    delete imaged_;
-    imaged_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(imaged_, nullptr);
-    http_ = std::make_unique<HttpClient>(imaged_->url());
+    return o;
   }
 
+ protected:
   std::string Create(const std::string& body, const std::string& token = "tokA") {
     HttpResponse r = http_->PostJson("/v2/images", token, body);
     EXPECT_EQ(r.status, 201) << r.body;
@@ -100,12 +92,7 @@ class MembersTest : public ::testing::Test {
     EXPECT_NE(message.find(needle), std::string::npos) << message;
     EXPECT_EQ(error.at("code").as_string().subview().substr(0, 3), std::to_string(status));
   }
-
-  static ImagedProcess* imaged_;
-  std::unique_ptr<HttpClient> http_;
 };
-
-ImagedProcess* MembersTest::imaged_ = nullptr;
 
 TEST_F(MembersTest, OwnerAddsAPendingMemberAnd200CarriesTheMember) {
   std::string id = Shared();
