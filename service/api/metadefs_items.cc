@@ -28,6 +28,46 @@ Result<json::value> ReadObjectBody(MetadefEnv& env, http::Request& req) {
   return body;
 }
 
+json::array::iterator FindNamed(json::array& list, std::string_view name) {
+  for (auto it = list.begin(); it != list.end(); ++it) {
+    if (it->at("name").get_string() == name) return it;
+  }
+  return list.end();
+}
+
+// Objects and tags are each kept as a list of JSON objects named by "name" under one
+// member of the namespace; a ListedItem says which, and how its NotFound reads.
+struct ListedItem {
+  const char* member;  // "objects" or "tags"
+  Status (*not_found)(const std::string& name, const std::string& ns);
+};
+
+// The item named path_params[1] in `kind`'s list of `ns`, or kind's NotFound.
+Result<json::array::iterator> FindPathItem(json::object& ns, const ListedItem& kind,
+                                           const http::Request& req) {
+  json::array& list = ns[kind.member].as_array();
+  auto it = FindNamed(list, req.path_params[1]);
+  if (it == list.end()) return kind.not_found(req.path_params[1], req.path_params[0]);
+  return it;
+}
+
+// DELETE .../{objects,tags}/{name}.
+Result<http::Response> DeleteListedItem(MetadefEnv& env, http::Request& req,
+                                        const ListedItem& kind) {
+  IMAGEFS_RETURN_IF_ERROR(RequireMetadefAdmin(req.identity));
+  IMAGEFS_RETURN_IF_ERROR(LoadNamespace(env, req).status());
+  IMAGEFS_RETURN_IF_ERROR(env.store
+                              .Update(req.path_params[0],
+                                      [&](json::object& ns) -> Status {
+                                        IMAGEFS_ASSIGN_OR_RETURN(auto it,
+                                                                 FindPathItem(ns, kind, req));
+                                        ns[kind.member].as_array().erase(it);
+                                        return Status::Ok();
+                                      })
+                              .status());
+  return http::Response::Empty(204);
+}
+
 // --- objects: a list of {name, description, required, properties, ...} ---
 
 json::object RenderObject(const std::string& ns, json::object o) {
@@ -37,17 +77,12 @@ json::object RenderObject(const std::string& ns, json::object o) {
   return o;
 }
 
-json::array::iterator FindNamed(json::array& list, std::string_view name) {
-  for (auto it = list.begin(); it != list.end(); ++it) {
-    if (it->at("name").get_string() == name) return it;
-  }
-  return list.end();
-}
-
 Status ObjectNotFound(const std::string& name, const std::string& ns) {
   return NotFound("Metadata definition object not found for namespace=" + ns +
                   " and object name=" + name + ".");
 }
+
+constexpr ListedItem kObjects{"objects", ObjectNotFound};
 
 Result<http::Response> ListObjects(MetadefEnv& env, http::Request& req) {
   IMAGEFS_ASSIGN_OR_RETURN(json::object ns, LoadNamespace(env, req));
@@ -60,9 +95,7 @@ Result<http::Response> ListObjects(MetadefEnv& env, http::Request& req) {
 
 Result<http::Response> ShowObject(MetadefEnv& env, http::Request& req) {
   IMAGEFS_ASSIGN_OR_RETURN(json::object ns, LoadNamespace(env, req));
-  json::array& list = ns["objects"].as_array();
-  auto it = FindNamed(list, req.path_params[1]);
-  if (it == list.end()) return ObjectNotFound(req.path_params[1], req.path_params[0]);
+  IMAGEFS_ASSIGN_OR_RETURN(auto it, FindPathItem(ns, kObjects, req));
   return JsonResponse(200, RenderObject(req.path_params[0], it->get_object()));
 }
 
@@ -105,21 +138,7 @@ Result<http::Response> PutObject(MetadefEnv& env, http::Request& req) {
 }
 
 Result<http::Response> DeleteObject(MetadefEnv& env, http::Request& req) {
-  IMAGEFS_RETURN_IF_ERROR(RequireMetadefAdmin(req.identity));
-  IMAGEFS_RETURN_IF_ERROR(LoadNamespace(env, req).status());
-  IMAGEFS_RETURN_IF_ERROR(env.store
-                              .Update(req.path_params[0],
-                                      [&](json::object& ns) -> Status {
-                                        json::array& list = ns["objects"].as_array();
-                                        auto it = FindNamed(list, req.path_params[1]);
-                                        if (it == list.end())
-                                          return ObjectNotFound(req.path_params[1],
-                                                                req.path_params[0]);
-                                        list.erase(it);
-                                        return Status::Ok();
-                                      })
-                              .status());
-  return http::Response::Empty(204);
+  return DeleteListedItem(env, req, kObjects);
 }
 
 // --- properties: a map name -> {title, type, ...} ---
@@ -204,6 +223,8 @@ Status TagExists(const std::string& name, const std::string& ns) {
                        ".");
 }
 
+constexpr ListedItem kTags{"tags", TagNotFound};
+
 Result<http::Response> ListTags(MetadefEnv& env, http::Request& req) {
   IMAGEFS_ASSIGN_OR_RETURN(json::object ns, LoadNamespace(env, req));
   return JsonResponse(200, json::object{{"tags", ns["tags"]}});
@@ -211,9 +232,7 @@ Result<http::Response> ListTags(MetadefEnv& env, http::Request& req) {
 
 Result<http::Response> ShowTag(MetadefEnv& env, http::Request& req) {
   IMAGEFS_ASSIGN_OR_RETURN(json::object ns, LoadNamespace(env, req));
-  json::array& list = ns["tags"].as_array();
-  auto it = FindNamed(list, req.path_params[1]);
-  if (it == list.end()) return TagNotFound(req.path_params[1], req.path_params[0]);
+  IMAGEFS_ASSIGN_OR_RETURN(auto it, FindPathItem(ns, kTags, req));
   return JsonResponse(200, *it);
 }
 
@@ -267,10 +286,8 @@ Result<http::Response> RenameTag(MetadefEnv& env, http::Request& req) {
                               .Update(req.path_params[0],
                                       [&](json::object& ns) -> Status {
                                         json::array& list = ns["tags"].as_array();
-                                        auto it = FindNamed(list, req.path_params[1]);
-                                        if (it == list.end())
-                                          return TagNotFound(req.path_params[1],
-                                                             req.path_params[0]);
+                                        IMAGEFS_ASSIGN_OR_RETURN(auto it,
+                                                                 FindPathItem(ns, kTags, req));
                                         auto clash = FindNamed(list, name);
                                         if (clash != list.end() && clash != it)
                                           return TagExists(name, req.path_params[0]);
@@ -284,21 +301,7 @@ Result<http::Response> RenameTag(MetadefEnv& env, http::Request& req) {
 }
 
 Result<http::Response> DeleteTag(MetadefEnv& env, http::Request& req) {
-  IMAGEFS_RETURN_IF_ERROR(RequireMetadefAdmin(req.identity));
-  IMAGEFS_RETURN_IF_ERROR(LoadNamespace(env, req).status());
-  IMAGEFS_RETURN_IF_ERROR(env.store
-                              .Update(req.path_params[0],
-                                      [&](json::object& ns) -> Status {
-                                        json::array& list = ns["tags"].as_array();
-                                        auto it = FindNamed(list, req.path_params[1]);
-                                        if (it == list.end())
-                                          return TagNotFound(req.path_params[1],
-                                                             req.path_params[0]);
-                                        list.erase(it);
-                                        return Status::Ok();
-                                      })
-                              .status());
-  return http::Response::Empty(204);
+  return DeleteListedItem(env, req, kTags);
 }
 
 Result<http::Response> DeleteAllTags(MetadefEnv& env, http::Request& req) {
