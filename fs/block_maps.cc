@@ -1,5 +1,6 @@
 #include "fs/block_maps.h"
 
+#include "common/digest.h"
 #include "common/log.h"
 
 namespace imagefs::fs {
@@ -66,6 +67,46 @@ Result<std::shared_ptr<const cache::ImageLayout>> BlockMaps::LayoutFor(const wir
     }
   }
   return Remember(image, **map);
+}
+
+Result<std::shared_ptr<const cache::ImageLayout>> BlockMaps::LayoutForBackup(
+    const std::string& source_id, uint64_t size) {
+  if (size == 0) return std::shared_ptr<const cache::ImageLayout>();
+  {
+    // Keyed by the source id: a '/' keeps it apart from the content keys (hex).
+    std::lock_guard lock(mu_);
+    if (auto it = layouts_.find(source_id); it != layouts_.end()) return it->second;
+    if (auto it = without_.find(source_id); it != without_.end() && it->second > clock_.Now()) {
+      return std::shared_ptr<const cache::ImageLayout>();
+    }
+  }
+  auto map = client_.GetBlockMap(source_id, CallOptions{clock_.Now() + retry_deadline_, true});
+  if (!map.ok()) return map.status();
+  if (!*map || (*map)->block_size == 0 || (*map)->algorithm != "sha256" ||
+      (*map)->size != size || (*map)->digests.size() != (*map)->BlockCount()) {
+    if (*map) IMAGEFS_LOG_WARN("{}: its block map does not match it; not caching", source_id);
+    std::lock_guard lock(mu_);
+    without_[source_id] = clock_.Now() + kNoMapTtl;
+    return std::shared_ptr<const cache::ImageLayout>();
+  }
+  auto layout = std::make_shared<cache::ImageLayout>();
+  layout->image_id = source_id;
+  // The hash of the whole bytes when the service gives one; else one derived from the
+  // digests, which determine the bytes as well.
+  std::string key = (*map)->content_key;
+  if (key.empty()) {
+    std::string all;
+    for (const auto& d : (*map)->digests) all += d;
+    key = ToHex(Sha256Raw(all.data(), all.size()));
+  }
+  layout->content_key = std::move(key);
+  layout->size = (*map)->size;
+  layout->block_size = (*map)->block_size;
+  layout->digests = std::make_shared<const std::vector<std::string>>(std::move((*map)->digests));
+  std::lock_guard lock(mu_);
+  if (layouts_.size() >= kMaxLayouts) layouts_.erase(layouts_.begin());
+  layouts_[source_id] = layout;
+  return std::shared_ptr<const cache::ImageLayout>(std::move(layout));
 }
 
 }  // namespace imagefs::fs

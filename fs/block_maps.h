@@ -29,6 +29,12 @@ class BlockMaps {
   // nothing is stored.
   Result<std::shared_ptr<const cache::ImageLayout>> LayoutFor(const wire::Image& image);
 
+  // The layout of a backup's bytes, read under `source_id` (a BackupSourceId) and
+  // `size` bytes long; nullptr when the service has no block map for it. Kept in
+  // memory only (not in the StateStore). Errors as LayoutFor's.
+  Result<std::shared_ptr<const cache::ImageLayout>> LayoutForBackup(const std::string& source_id,
+                                                                    uint64_t size);
+
  private:
   std::shared_ptr<const cache::ImageLayout> Remember(const wire::Image& image,
                                                      const wire::BlockMap& map);

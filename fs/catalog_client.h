@@ -8,6 +8,7 @@
 //   GET   /v2/images/{id}                          GetImage
 //   GET   /v2/images/{id}/blocks                   GetBlockMap (imagefs extension)
 //   GET   /v2/images/{id}/file  Range: bytes=a-b   ReadRange
+//   GET   /v3/{project}/backups/{id}/blocks         GetBlockMap of BackupSourceId (imaged)
 //   GET   /v3/{project}/backups/{id}/data  Range    ReadRange of BackupSourceId (imaged)
 //   PATCH /v2/images/{id}  (v2.1 json-patch)       PatchImage
 //   GET   /v2/images?visibility=shared&member_status=all   ListSharedImages (members/)
@@ -91,8 +92,9 @@ class CatalogClient {
 
   virtual Result<wire::Image> GetImage(const std::string& id, const CallOptions& call) = 0;
 
-  // The per-block digests of the image's data, or nullopt when the service has none
-  // for it (404: a plain Glance has no /blocks; an image without data).
+  // The per-block digests of the image's data (or the backup's, for a
+  // BackupSourceId), or nullopt when the service has none for it (404: a plain
+  // Glance has no /blocks; an image without data).
   virtual Result<std::optional<wire::BlockMap>> GetBlockMap(const std::string& id,
                                                             const CallOptions& call) = 0;
 

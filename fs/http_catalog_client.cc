@@ -367,7 +367,13 @@ Result<wire::Image> HttpCatalogClient::GetImage(const std::string& id, const Cal
 
 Result<std::optional<wire::BlockMap>> HttpCatalogClient::GetBlockMap(const std::string& id,
                                                                      const CallOptions& call) {
-  auto body = GetJson("/v2/images/" + EscapePathSegment(id) + "/blocks", call, "block map " + id);
+  std::string path;
+  if (auto backup = ParseBackupSourceId(id)) {
+    path = BackupsPath(backup->first) + "/" + EscapePathSegment(backup->second) + "/blocks";
+  } else {
+    path = "/v2/images/" + EscapePathSegment(id) + "/blocks";
+  }
+  auto body = GetJson(path, call, "block map " + id);
   if (!body.ok()) {
     if (body.status().code() == StatusCode::kNotFound) return std::optional<wire::BlockMap>();
     return body.status();

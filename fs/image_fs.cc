@@ -244,14 +244,16 @@ Result<OpenResult> ImageFs::Open(uint64_t ino, int flags) {
   return OpenImage(*node.image);
 }
 
-// A backup's bytes come from imaged's GET .../backups/{id}/data, read through (no
-// block map: nothing of it goes to the block cache) (§12).
+// A backup's bytes come from imaged's GET .../backups/{id}/data, verified against
+// its block map (GET .../backups/{id}/blocks) and kept in the block cache like an
+// image's; read through when the service gives no block map (§12).
 Result<OpenResult> ImageFs::OpenBackup(const NsNode& node) {
   const BackupInfo& b = *node.backup;
   if (b.status != "available") return PermissionDenied("backup " + b.id + " is " + b.status);
   ImageSource source;
   source.id = BackupSourceId(options_.project, b.id);
   source.size = b.size_bytes;
+  IMAGEFS_ASSIGN_OR_RETURN(source.layout, block_maps_.LayoutForBackup(source.id, source.size));
   auto* f = new OpenFile{reader_.Open(std::move(source))};
   // A backup's bytes never change either.
   return OpenResult{reinterpret_cast<uint64_t>(f), /*keep_cache=*/true};

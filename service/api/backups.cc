@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 
 #include "common/time_util.h"
+#include "common/wire/image_codec.h"
 #include "service/api/handler_util.h"
 #include "service/api/range.h"
 #include "service/backup/backup_codec.h"
@@ -281,6 +282,25 @@ Result<http::Response> Data(Call& c) {
   return RangedFileResponse(std::move(opened), range, md5, http::ErrorStyle::kNova);
 }
 
+// imaged extension: the backup's block map, in the shape of /v2/images/{id}/blocks,
+// so that a mount can verify each block it reads of the backup and cache it.
+Result<http::Response> Blocks(Call& c) {
+  IMAGEFS_ASSIGN_OR_RETURN(Backup b, LoadBackup(c));
+  if (b.status != backup::BackupStatus::kAvailable &&
+      b.status != backup::BackupStatus::kRestoring) {
+    return InvalidArgument("Backup status must be available and not " +
+                           std::string(backup::ToString(b.status)) + ".");
+  }
+  IMAGEFS_ASSIGN_OR_RETURN(backup::Manifest manifest, c.service.catalog().GetManifest(b.id));
+  wire::BlockMap map;
+  map.image_id = b.id;
+  map.content_key = b.image.os_hash_value;
+  map.size = manifest.size;
+  map.block_size = manifest.block_size;
+  map.digests = std::move(manifest.digests);
+  return JsonResponse(200, wire::ToJson(map));
+}
+
 Result<http::Response> ExportRecord(Call& c) {
   IMAGEFS_RETURN_IF_ERROR(RequireAdmin(c, "backup:export-import"));
   IMAGEFS_ASSIGN_OR_RETURN(Backup b, LoadBackup(c));
@@ -434,6 +454,7 @@ void AddBackupRoutes(http::Router& router, ServiceContext& ctx) {
     Add(router, ctx, prefix, "POST", base + "/{backup_id}/restore", Restore);
     Add(router, ctx, prefix, "GET", base + "/{backup_id}/export_record", ExportRecord);
     Add(router, ctx, prefix, "GET", base + "/{backup_id}/data", Data);
+    Add(router, ctx, prefix, "GET", base + "/{backup_id}/blocks", Blocks);
     Add(router, ctx, prefix, "POST", base + "/{backup_id}/action", Action);
     Add(router, ctx, prefix, "GET", prefix + "/v3/{project_id}/volumes/{volume_id}", ShowVolume);
   }

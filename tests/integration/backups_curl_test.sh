@@ -263,6 +263,17 @@ cmp -s "$WORK/part" <(dd if="$WORK/v2.img" bs=1 skip=$((MiB - 4)) count=8 status
   ok "... with those bytes" || bad "... with those bytes"
 expect "GET data of a backup in error is 400" "$(req GET "/v3/projA/backups/$BE/data")" 400
 
+# --- block map (imaged extension): what the mount verifies backup reads against ---
+expect "GET blocks is 200" "$(req GET "/v3/projA/backups/$B2/blocks")" 200
+expect "... with the backup's size" "$(js "d['size']")" "$(stat -c %s "$WORK/v2.img")"
+expect "... and one SHA-256 per block" "$(js "(d['block_size'], d['algorithm'], len(d['digests']))")" \
+  "$(/usr/bin/python3 -c "import os,sys; n=os.path.getsize(sys.argv[1]); print((1048576, 'sha256', (n + 1048575) // 1048576))" "$WORK/v2.img")"
+expect "... the first of which is the first block's" "$(js "d['digests'][0]")" \
+  "$(head -c 1048576 "$WORK/v2.img" | sha256sum | cut -d' ' -f1)"
+expect "a stranger's blocks is 404" "$(req GET "/v3/projB/backups/$B2/blocks" "" tokB)" 404
+expect "GET blocks of a backup in error is 400" "$(req GET "/v3/projA/backups/$BE/blocks")" 400
+expect "GET blocks of an unknown backup is 404" "$(req GET "/v3/projA/backups/00000000-0000-0000-0000-000000000000/blocks")" 404
+
 # --- restore: to a new image, into an empty one, refusals; restoring held visible ---
 BLOCK=$(block_path backups "$WORK/v1.img" 0)
 mv "$BLOCK" "$WORK/saved-block"

@@ -126,7 +126,8 @@ void ProjectsTest::TearDown() {
 MountedFs* ProjectsTest::MountAs(const std::string& p) {
   auto& slot = impl_->mounts[p];
   if (slot) return slot.get();
-  impl_->caches[p] = std::make_unique<TempDir>("imagefs-cache-" + p);
+  auto& cache = impl_->caches[p];
+  if (!cache) cache = std::make_unique<TempDir>("imagefs-cache-" + p);
   MountSpec spec;
   spec.url = impl_->imaged->url();
   spec.token = "tok" + p;
@@ -143,6 +144,26 @@ MountedFs* ProjectsTest::MountAs(const std::string& p) {
   }
   slot = std::move(*m);
   return slot.get();
+}
+
+void ProjectsTest::UnmountAs(const std::string& p) {
+  auto it = impl_->mounts.find(p);
+  if (it == impl_->mounts.end()) return;
+  Status s = it->second->Unmount();
+  EXPECT_TRUE(s.ok()) << s;
+  impl_->mounts.erase(it);
+}
+
+std::string ProjectsTest::CacheDirOf(const std::string& p) const {
+  auto it = impl_->caches.find(p);
+  return it == impl_->caches.end() ? std::string() : it->second->path();
+}
+
+uint64_t ProjectsTest::LogCount(const std::string& what) const {
+  std::string log = impl_->imaged->log();
+  uint64_t n = 0;
+  for (size_t pos = 0; (pos = log.find(what, pos)) != std::string::npos; pos += what.size()) ++n;
+  return n;
 }
 
 ProjectsTest::Api ProjectsTest::Call(const std::string& p, const std::string& method,

@@ -2,7 +2,11 @@
 // also after the image is gone), xattrs, ln both ways, rm, and the refusals.
 #include <sys/xattr.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 
 #include "tests/mount/mount_fixture.h"
 #include "tests/mount/ns_helpers.h"
@@ -73,6 +77,51 @@ TEST_F(MountBackupsTest, TakeReadRestoreDelete) {
   ASSERT_EQ(Unlink(a.Path("backups/nightly")), 0);
   EXPECT_FALSE(Has(ListDir(a.Path("backups")), "nightly"));
   EXPECT_EQ(Unlink(a.Path("backups/nightly")), ENOENT);
+}
+
+// A backup's bytes are verified against its block map and kept in the block cache:
+// a remount reads them with no data request, and a damaged cache file is detected
+// and the block fetched again.
+TEST_F(MountBackupsTest, ReadsAreVerifiedAndCached) {
+  std::string data = RandomData((3 << 20) + 777, 11);
+  CreateImage("A", "disk", data);
+  MountedFs* a = MountAs("A");
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(WaitFor([&] { return Exists(a->Path("images/disk")) == 0; }));
+  ASSERT_EQ(Link(a->Path("images/disk"), a->Path("backups/weekly")), 0);
+  const std::string kBackupData = "/backups/{backup_id}/data ";  // imaged's request log
+  uint64_t before = LogCount(kBackupData);
+  EXPECT_EQ(ReadAll(a->Path("backups/weekly")), data);
+  uint64_t first = LogCount(kBackupData);
+  EXPECT_GT(first, before);
+
+  UnmountAs("A");
+  a = MountAs("A");
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(WaitFor([&] { return Exists(a->Path("backups/weekly")) == 0; }));
+  EXPECT_EQ(ReadAll(a->Path("backups/weekly")), data);
+  EXPECT_EQ(LogCount(kBackupData), first) << "the remount read the backup again";
+
+  // Damage every cached copy of the backup's second block; the next mount must not
+  // serve it.
+  std::string cache = CacheDirOf("A");
+  UnmountAs("A");
+  int damaged = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(cache)) {
+    if (e.is_regular_file() && e.path().extension() == ".data") {
+      int fd = ::open(e.path().c_str(), O_WRONLY);
+      ASSERT_GE(fd, 0);
+      ASSERT_EQ(::pwrite(fd, "garbage!", 8, (1 << 20) + 100), 8);
+      ::close(fd);
+      ++damaged;
+    }
+  }
+  ASSERT_GE(damaged, 1);
+  a = MountAs("A");
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(WaitFor([&] { return Exists(a->Path("backups/weekly")) == 0; }));
+  EXPECT_EQ(ReadAll(a->Path("backups/weekly")), data);
+  EXPECT_GT(LogCount(kBackupData), first) << "the damaged block was not fetched again";
 }
 
 TEST_F(MountBackupsTest, Refusals) {

@@ -99,6 +99,12 @@ class ProjectsTest : public ::testing::Test {
   // Mounts project `p` ("A", "B" or "C") with its token and project= (once);
   // nullptr (and a test failure) when the mount fails.
   MountedFs* MountAs(const std::string& p);
+  // Unmounts project `p`'s mount, keeping its cache directory for the next MountAs.
+  void UnmountAs(const std::string& p);
+  // Project `p`'s cache directory (after its first MountAs).
+  std::string CacheDirOf(const std::string& p) const;
+  // How many times `what` occurs in imaged's request log so far.
+  uint64_t LogCount(const std::string& what) const;
   // One call as project `p`.
   Api Call(const std::string& p, const std::string& method, const std::string& path,
            const std::string& json = "");
