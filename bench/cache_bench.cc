@@ -15,6 +15,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "cache/crc32c.h"
 #include "cache/disk_block_cache.h"
 #include "common/digest.h"
 
@@ -125,6 +126,25 @@ void BM_HitRead(benchmark::State& state) {
   SetCounters(state, before, cache->stats(), static_cast<double>(state.iterations()));
 }
 BENCHMARK(BM_HitRead)->Arg(4 << 10)->Arg(128 << 10)->Arg(1 << 20)->MinTime(0.2);
+
+// The two checks of a 1 MiB block: the SHA-256 against imaged's digest (before it is
+// stored) and the CRC-32C against the index (its first use after a restart).
+void BM_VerifyBlock(benchmark::State& state) {
+  std::string block(size_t{1} << 20, '\0');
+  for (size_t i = 0; i < block.size(); ++i) block[i] = static_cast<char>(i * 131 + (i >> 12));
+  const bool crc = state.range(0) == 0;
+  state.SetLabel(crc ? "crc32c" : "sha256");
+  for (auto _ : state) {
+    if (crc) {
+      benchmark::DoNotOptimize(Crc32c(block.data(), block.size()));
+    } else {
+      benchmark::DoNotOptimize(Sha256Raw(block.data(), block.size()));
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(block.size()));
+}
+BENCHMARK(BM_VerifyBlock)->Arg(0)->Arg(1)->MinTime(0.2);
 
 // Lookup of a hot block (no pread): the cost of the index, the pin and the BlockRef.
 void BM_LookupHot(benchmark::State& state) {
