@@ -37,6 +37,11 @@ LocalBackupWriter::LocalBackupWriter(const LocalBackupStoreOptions& options, Con
       dirs_(std::move(dirs)),
       lock_(std::move(lock)),
       session_(NewUuid()) {
+  if (::mkdirat(dirs_.spool.get(), session_.c_str(), 0750) == 0) {
+    spool_ = UniqueFd(
+        ::openat(dirs_.spool.get(), session_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!spool_.valid()) ::unlinkat(dirs_.spool.get(), session_.c_str(), AT_REMOVEDIR);
+  }
   size_t n = std::max<size_t>(options_.write_threads, 1);
   threads_.reserve(n);
   for (size_t i = 0; i < n; ++i) {
@@ -53,6 +58,7 @@ LocalBackupWriter::~LocalBackupWriter() {
   for (size_t i = published_; i < staged_.size(); ++i) {
     ::unlinkat(dirs_.staging.get(), staged_[i].file.c_str(), 0);
   }
+  if (spool_.valid()) ::unlinkat(dirs_.spool.get(), session_.c_str(), AT_REMOVEDIR);
 }
 
 Result<bool> LocalBackupWriter::Has(std::string_view digest) {
@@ -147,9 +153,15 @@ Result<LocalBackupWriter::Staged> LocalBackupWriter::Stage(const Block& block,
   Staged staged{block.digest, session_ + "." + ToHex(block.digest),
                 from_file ? block.length : block.data.size()};
   // O_RDWR: a copied block is read back to verify it.
-  UniqueFd fd(::openat(dirs_.staging.get(), staged.file.c_str(),
-                       O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
+  int dir = spool_.valid() ? spool_.get() : dirs_.staging.get();
+  UniqueFd fd(::openat(dir, staged.file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
   if (!fd.valid()) return ErrnoStatus(errno, "create staged block " + staged.file);
+  if (dir != dirs_.staging.get() &&
+      ::renameat(dir, staged.file.c_str(), dirs_.staging.get(), staged.file.c_str()) != 0) {
+    Status moved = ErrnoStatus(errno, "move staged block " + staged.file);
+    ::unlinkat(dir, staged.file.c_str(), 0);
+    return moved;
+  }
   Status written = from_file ? CopyAndVerify(block, fd.get(), scratch)
                              : PwriteAll(fd.get(), 0, block.data);
   if (!written.ok()) {

@@ -30,7 +30,7 @@ class LocalBackupWriter final : public BackupWriter {
  public:
   // Holds `lock` (shared) until destroyed.
   LocalBackupWriter(const LocalBackupStoreOptions& options, ContainerDirs dirs, ContainerLock lock);
-  // Stops the writer thread and deletes staged files not yet made visible.
+  // Stops the writer threads and deletes staged files not yet made visible.
   ~LocalBackupWriter() override;
   LocalBackupWriter(const LocalBackupWriter&) = delete;
   LocalBackupWriter& operator=(const LocalBackupWriter&) = delete;
@@ -75,6 +75,9 @@ class LocalBackupWriter final : public BackupWriter {
   const ContainerDirs dirs_;
   const ContainerLock lock_;
   const std::string session_;  // prefix of this writer's staged file names
+  // spool/<session_>, where staged files are created (see spool/ in
+  // local_backup_store.h); invalid when it could not be made: then staging/.
+  UniqueFd spool_;
 
   // Caller-thread state.
   std::unordered_set<std::string> taken_;

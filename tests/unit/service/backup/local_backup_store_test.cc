@@ -176,6 +176,17 @@ TEST_F(LocalBackupStoreTest, SweepRemovesWhatNoLiveReferenceNames) {
   EXPECT_EQ(Blocks(), (std::set<std::string>{Sha(x), Sha(z)}));
 }
 
+TEST_F(LocalBackupStoreTest, WritersLeaveSpoolEmptyAndSweepRemovesACrashsLeftovers) {
+  Commit(*store_, "b1", {RandomBytes(10, 13)});
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.path() + "/c/spool"));
+  std::filesystem::create_directory(dir_.path() + "/c/spool/crashed");
+  imagefs::testing::WriteFile(dir_.path() + "/c/spool/crashed/half", "");
+  Result<SweepReport> r = store_->Sweep("c", [](std::string_view) { return true; });
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->staged_removed, 1u);
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.path() + "/c/spool"));
+}
+
 TEST_F(LocalBackupStoreTest, ContainerNamesThatAreNotPlainNamesAreRefused) {
   for (const std::string& bad :
        std::vector<std::string>{"", ".", "..", "a/b", "a b", std::string(256, 'a')}) {
