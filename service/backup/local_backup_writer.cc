@@ -33,13 +33,10 @@ Status PreadExactly(int fd, uint64_t offset, char* buf, size_t n, std::string_vi
 
 LocalBackupWriter::LocalBackupWriter(const LocalBackupStoreOptions& options, ContainerDirs dirs,
                                      ContainerLock lock)
-    : options_(options),
-      dirs_(std::move(dirs)),
-      lock_(std::move(lock)),
-      session_(NewUuid()) {
+    : options_(options), dirs_(std::move(dirs)), lock_(std::move(lock)), session_(NewUuid()) {
   if (::mkdirat(dirs_.spool.get(), session_.c_str(), 0750) == 0) {
-    spool_ = UniqueFd(
-        ::openat(dirs_.spool.get(), session_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    spool_ =
+        UniqueFd(::openat(dirs_.spool.get(), session_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!spool_.valid()) ::unlinkat(dirs_.spool.get(), session_.c_str(), AT_REMOVEDIR);
   }
   size_t n = std::max<size_t>(options_.write_threads, 1);
@@ -90,8 +87,7 @@ Status LocalBackupWriter::Put(std::string digest, std::string data) {
   return Enqueue(std::move(block));
 }
 
-Status LocalBackupWriter::PutFromFile(std::string digest, int fd, uint64_t offset,
-                                      size_t length) {
+Status LocalBackupWriter::PutFromFile(std::string digest, int fd, uint64_t offset, size_t length) {
   if (fd < 0) return InvalidArgument("PutFromFile needs an open file");
   Block block;
   block.digest = std::move(digest);
@@ -162,8 +158,8 @@ Result<LocalBackupWriter::Staged> LocalBackupWriter::Stage(const Block& block,
     ::unlinkat(dir, staged.file.c_str(), 0);
     return moved;
   }
-  Status written = from_file ? CopyAndVerify(block, fd.get(), scratch)
-                             : PwriteAll(fd.get(), 0, block.data);
+  Status written =
+      from_file ? CopyAndVerify(block, fd.get(), scratch) : PwriteAll(fd.get(), 0, block.data);
   if (!written.ok()) {
     ::unlinkat(dirs_.staging.get(), staged.file.c_str(), 0);
     return written;
