@@ -49,7 +49,7 @@ class BackupWriter {
   virtual std::string TakeBuffer() = 0;
 
   // Stages a block. REQUIRES: `data` hashes to `digest` (the caller verified it).
-  // Writing runs on the writer's own thread; Put() blocks only while its queue is
+  // Writing runs on the writer's own threads; Put() blocks only while its queue is
   // full. Returns the error of an earlier write once one failed.
   virtual Status Put(std::string digest, std::string data) = 0;
 
@@ -63,7 +63,8 @@ class BackupWriter {
 
   // Makes every staged block durable and visible under its digest, then writes
   // this holder's reference file for `backup_id` listing `manifest`, durably.
-  // REQUIRES: every block of `manifest` was reported by Has() or Put(). Call once.
+  // REQUIRES: every block of `manifest` was reported by Has(), Put() or
+  // PutFromFile(). Call once.
   virtual Status Commit(std::string_view backup_id, const Manifest& manifest) = 0;
 
   // Blocks this writer made visible, and their bytes (after Commit, or partly
