@@ -26,7 +26,10 @@ Status ReadBlock(RangeReader& image, uint64_t offset, size_t length, std::string
 }
 
 // Stages every block of `map` the container lacks, each checked against its
-// digest; blocks already there (or already staged) are not read at all.
+// digest; blocks already there (or already staged) are not read at all. From a
+// local file the writer copies and verifies (PutFromFile: no copy through this
+// thread, and the hashing runs on the writer's threads); otherwise this thread
+// reads and verifies.
 Status StageBlocks(std::stop_token stop, const wire::BlockMap& map, RangeReader& image,
                    BackupWriter& writer) {
   for (size_t i = 0; i < map.digests.size(); ++i) {
@@ -36,6 +39,10 @@ Status StageBlocks(std::stop_token stop, const wire::BlockMap& map, RangeReader&
     if (present) continue;
     uint64_t offset = uint64_t{i} * map.block_size;
     size_t length = static_cast<size_t>(std::min<uint64_t>(map.block_size, map.size - offset));
+    if (image.fd() >= 0) {
+      IMAGEFS_RETURN_IF_ERROR(writer.PutFromFile(digest, image.fd(), offset, length));
+      continue;
+    }
     std::string buf = writer.TakeBuffer();
     IMAGEFS_RETURN_IF_ERROR(ReadBlock(image, offset, length, buf));
     if (Sha256Raw(buf.data(), buf.size()) != digest) {

@@ -49,13 +49,22 @@ class BackupWriter {
   virtual std::string TakeBuffer() = 0;
 
   // Stages a block. REQUIRES: `data` hashes to `digest` (the caller verified it).
-  // Writing runs on the writer's own thread; Put() blocks only while its queue is
+  // Writing runs on the writer's own threads; Put() blocks only while its queue is
   // full. Returns the error of an earlier write once one failed.
   virtual Status Put(std::string digest, std::string data) = 0;
 
+  // Stages block `digest` from bytes [offset, offset+length) of file `fd`, which
+  // must stay open and unchanged until Commit() returns or the writer is destroyed.
+  // The writer copies the bytes (in the kernel where it can) and checks what it
+  // stored against `digest` before the block can be made visible: a mismatch is
+  // DataLoss, from this call, a later one or Commit(). Blocks only while its queue
+  // is full.
+  virtual Status PutFromFile(std::string digest, int fd, uint64_t offset, size_t length) = 0;
+
   // Makes every staged block durable and visible under its digest, then writes
   // this holder's reference file for `backup_id` listing `manifest`, durably.
-  // REQUIRES: every block of `manifest` was reported by Has() or Put(). Call once.
+  // REQUIRES: every block of `manifest` was reported by Has(), Put() or
+  // PutFromFile(). Call once.
   virtual Status Commit(std::string_view backup_id, const Manifest& manifest) = 0;
 
   // Blocks this writer made visible, and their bytes (after Commit, or partly
@@ -112,8 +121,10 @@ struct LocalBackupStoreOptions {
   std::string instance_id;
   // Make blocks and reference files durable before Commit() returns. Default: true.
   bool fsync = true;
-  // Blocks queued between Put() and the writer thread. Default: 8.
+  // Blocks queued between Put() and the writer threads. Default: 8.
   size_t write_queue = 8;
+  // Threads that write blocks (and verify those of PutFromFile). Default: 2.
+  size_t write_threads = 2;
 };
 
 Result<std::unique_ptr<BackupStore>> NewLocalBackupStore(const LocalBackupStoreOptions& options);

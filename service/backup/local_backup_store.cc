@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <unordered_set>
 
+#include <linux/fs.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include "common/digest.h"
@@ -100,12 +102,36 @@ Status ForEachReference(
   });
 }
 
-// Removes what writers left in staging/.
+// Sets the top-directory flag on `dir` (see spool/ in local_backup_store.h).
+// Best effort: a filesystem without it allocates as it would anyway.
+void MarkTopDirectory(int dir) {
+  int flags = 0;
+  if (::ioctl(dir, FS_IOC_GETFLAGS, &flags) != 0 || (flags & FS_TOPDIR_FL) != 0) return;
+  flags |= FS_TOPDIR_FL;
+  ::ioctl(dir, FS_IOC_SETFLAGS, &flags);
+}
+
+// Removes what writers left in staging/ and spool/.
 Result<uint64_t> RemoveStaged(const ContainerDirs& dirs) {
   uint64_t removed = 0;
   IMAGEFS_RETURN_IF_ERROR(ForEachEntry(dirs.staging.get(), [&](const char* name, bool) {
     ++removed;
     return UnlinkIfPresent(dirs.staging.get(), name);
+  }));
+  IMAGEFS_RETURN_IF_ERROR(ForEachEntry(dirs.spool.get(), [&](const char* name, bool is_dir) {
+    if (!is_dir) {
+      ++removed;
+      return UnlinkIfPresent(dirs.spool.get(), name);
+    }
+    IMAGEFS_ASSIGN_OR_RETURN(UniqueFd session, OpenDir(dirs.spool.get(), name, false));
+    IMAGEFS_RETURN_IF_ERROR(ForEachEntry(session.get(), [&](const char* file, bool) {
+      ++removed;
+      return UnlinkIfPresent(session.get(), file);
+    }));
+    if (::unlinkat(dirs.spool.get(), name, AT_REMOVEDIR) != 0 && errno != ENOENT) {
+      return ErrnoStatus(errno, "remove spool directory " + std::string(name));
+    }
+    return Status::Ok();
   }));
   return removed;
 }
@@ -157,6 +183,9 @@ Result<ContainerDirs> OpenContainer(int store_fd, std::string_view name, bool cr
   IMAGEFS_ASSIGN_OR_RETURN(dirs.blocks, OpenDir(dirs.top.get(), "blocks", create));
   IMAGEFS_ASSIGN_OR_RETURN(dirs.staging, OpenDir(dirs.top.get(), "staging", create));
   IMAGEFS_ASSIGN_OR_RETURN(dirs.refs, OpenDir(dirs.top.get(), "refs", create));
+  // Created even when !create: containers from before spool/ lack it.
+  IMAGEFS_ASSIGN_OR_RETURN(dirs.spool, OpenDir(dirs.top.get(), "spool", true));
+  if (create) MarkTopDirectory(dirs.spool.get());
   return dirs;
 }
 

@@ -8,10 +8,22 @@
 //                                           xx = its first two hex digits
 //   <container>/staging/<uuid>.<64 hex>     a block written, not yet durable
 //   <container>/refs/<holder>/<backup id>   a reference file (EncodeManifest)
+//   <container>/spool/<uuid>/               where a writer creates its staged files
+//                                           before moving them into staging/; empty
+//                                           but for a crash between the two
 //
 // A writer writes blocks into staging/ without fsync, makes them all durable with
 // one syncfs(2), renames them into blocks/, writes its reference file, and calls
 // syncfs(2) again: two flushes per backup instead of one per block.
+//
+// Why spool/: ext4 without a journal skips, for a minute or more, every inode
+// freed recently in the group where it allocates, and starts each search at the
+// group's start; so after a delete of N blocks, each of the next N creates in
+// that group costs O(N) (measured: 2,048 empty files in 1.7-2.0 s, against 0.07 s
+// in a fresh group). spool/ carries the top-directory flag (chattr +T), so each
+// writer's directory in it lands in a group of its own (ext4's Orlov allocator)
+// and so do its files' inodes. Other filesystems ignore the flag. Imageds that
+// predate spool/ ignore it; staging/ keeps its meaning for them.
 #pragma once
 
 #include <memory>
@@ -30,6 +42,7 @@ struct ContainerDirs {
   UniqueFd blocks;
   UniqueFd staging;
   UniqueFd refs;
+  UniqueFd spool;
 };
 
 // Opens container `name` under the store directory `store_fd`, creating it when

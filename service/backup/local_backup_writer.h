@@ -1,8 +1,13 @@
 // The BackupWriter of LocalBackupStore (see local_backup_store.h for the layout).
-// Put() hands blocks to a writer thread through a bounded queue, so the caller
-// reads and hashes the next blocks while the previous ones are written. Staged
-// files are not synced one by one: Commit() syncs the filesystem once, renames
-// them into blocks/, writes the reference file and syncs once more.
+// Put() and PutFromFile() hand blocks to a small pool of writer threads through a
+// bounded queue, so the caller goes on while the previous blocks are written. A
+// PutFromFile() block is copied with copy_file_range(2) (no user-space copy of the
+// data) and verified by hashing the staged file, so the check covers exactly the
+// bytes that will be published; with two threads, copying and hashing of
+// different blocks overlap. Staged files are not synced one by one: each starts
+// its writeback as soon as it is written (sync_file_range), and Commit() syncs the
+// filesystem once, renames them into blocks/, writes the reference file and syncs
+// once more.
 #pragma once
 
 #include <condition_variable>
@@ -25,7 +30,7 @@ class LocalBackupWriter final : public BackupWriter {
  public:
   // Holds `lock` (shared) until destroyed.
   LocalBackupWriter(const LocalBackupStoreOptions& options, ContainerDirs dirs, ContainerLock lock);
-  // Stops the writer thread and deletes staged files not yet made visible.
+  // Stops the writer threads and deletes staged files not yet made visible.
   ~LocalBackupWriter() override;
   LocalBackupWriter(const LocalBackupWriter&) = delete;
   LocalBackupWriter& operator=(const LocalBackupWriter&) = delete;
@@ -34,6 +39,7 @@ class LocalBackupWriter final : public BackupWriter {
   Result<bool> Has(std::string_view digest) override;
   std::string TakeBuffer() override;
   Status Put(std::string digest, std::string data) override;
+  Status PutFromFile(std::string digest, int fd, uint64_t offset, size_t length) override;
   Status Commit(std::string_view backup_id, const Manifest& manifest) override;
   const std::vector<std::string>& added() const override { return added_; }
   uint64_t added_bytes() const override { return added_bytes_; }
@@ -41,7 +47,10 @@ class LocalBackupWriter final : public BackupWriter {
  private:
   struct Block {
     std::string digest;
-    std::string data;
+    std::string data;  // the bytes, unless `fd` >= 0
+    int fd = -1;       // PutFromFile: bytes [offset, offset+length) of fd
+    uint64_t offset = 0;
+    size_t length = 0;
   };
   struct Staged {
     std::string digest;
@@ -49,10 +58,15 @@ class LocalBackupWriter final : public BackupWriter {
     uint64_t size = 0;
   };
 
+  // Queues `block` (caller thread).
+  Status Enqueue(Block block);
   void Run(std::stop_token stop);
-  // Writes one block into staging/ (writer thread).
-  Result<Staged> Stage(const Block& block);
-  // Closes the queue and waits until the writer thread has written everything.
+  // Writes one block into staging/ (writer thread); `scratch` is the thread's
+  // buffer for verifying and for copies copy_file_range cannot do.
+  Result<Staged> Stage(const Block& block, std::string& scratch);
+  // Copies block.fd's range into `out` and checks it against block.digest.
+  Status CopyAndVerify(const Block& block, int out, std::string& scratch);
+  // Closes the queue and waits until the writer threads have written everything.
   Status Drain();
   // Renames the staged blocks into blocks/ (caller thread, after Drain).
   Status Publish();
@@ -61,6 +75,9 @@ class LocalBackupWriter final : public BackupWriter {
   const ContainerDirs dirs_;
   const ContainerLock lock_;
   const std::string session_;  // prefix of this writer's staged file names
+  // spool/<session_>, where staged files are created (see spool/ in
+  // local_backup_store.h); invalid when it could not be made: then staging/.
+  UniqueFd spool_;
 
   // Caller-thread state.
   std::unordered_set<std::string> taken_;
@@ -76,11 +93,10 @@ class LocalBackupWriter final : public BackupWriter {
   std::vector<std::string> free_buffers_ GUARDED_BY(mu_);
   std::vector<Staged> staged_ GUARDED_BY(mu_);
   bool closed_ GUARDED_BY(mu_) = false;
-  bool busy_ GUARDED_BY(mu_) = false;  // the writer thread holds a block
   Status error_ GUARDED_BY(mu_);
 
-  // Last member: joined before anything it uses is destroyed.
-  std::jthread thread_;
+  // Last member: joined before anything they use is destroyed.
+  std::vector<std::jthread> threads_;
 };
 
 }  // namespace imagefs::service::backup

@@ -8,6 +8,7 @@
 
 #include "service/backup/backup_codec.h"
 #include "service/backup/backup_store.h"
+#include "service/store/file_io.h"
 #include "tests/unit/service/backup/backup_test_util.h"
 
 namespace imagefs::service::backup {
@@ -88,6 +89,58 @@ TEST_F(LocalBackupStoreTest, AbandonedWriterLeavesNoBlockAndNoStagedFile) {
   EXPECT_TRUE(std::filesystem::is_empty(dir_.path() + "/c/staging"));
 }
 
+// PutFromFile copies in the kernel and hashes what it staged: blocks that match
+// are published, and one that does not fails the commit and publishes nothing.
+class PutFromFileTest : public LocalBackupStoreTest {
+ protected:
+  // Writes `bytes` to a file and returns it open for reading.
+  UniqueFd Source(const std::string& bytes) {
+    std::string path = dir_.path() + "/source";
+    imagefs::testing::WriteFile(path, bytes);
+    return UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  }
+  std::string x_ = RandomBytes(1 << 20, 11), y_ = RandomBytes(1000, 12);
+};
+
+TEST_F(PutFromFileTest, CopiedBlocksAreVerifiedAndPublished) {
+  UniqueFd src = Source(x_ + y_);
+  std::unique_ptr<BackupWriter> w = std::move(store_->BeginBackup("c")).value();
+  ASSERT_TRUE(w->PutFromFile(Sha(x_), src.get(), 0, x_.size()).ok());
+  ASSERT_TRUE(w->PutFromFile(Sha(y_), src.get(), x_.size(), y_.size()).ok());
+  Manifest m{x_.size() + y_.size(), 1 << 20, {Sha(x_), Sha(y_)}};
+  ASSERT_TRUE(w->Commit("b1", m).ok());
+  EXPECT_EQ(w->added_bytes(), x_.size() + y_.size());
+  EXPECT_EQ(Blocks(), (std::set<std::string>{Sha(x_), Sha(y_)}));
+  std::unique_ptr<RangeReader> r = std::move(store_->OpenBlock("c", Sha(y_))).value();
+  EXPECT_EQ(*r->ReadExactly(0, r->size()), y_);
+}
+
+TEST_F(PutFromFileTest, BytesNotMatchingTheDigestFailTheCommitAndPublishNothing) {
+  UniqueFd src = Source(x_ + y_);
+  std::unique_ptr<BackupWriter> w = std::move(store_->BeginBackup("c")).value();
+  ASSERT_TRUE(w->PutFromFile(Sha(x_), src.get(), 0, x_.size()).ok());
+  Status put = w->PutFromFile(Sha(x_ + "!"), src.get(), x_.size(), y_.size());
+  Manifest m{x_.size() + y_.size(), 1 << 20, {Sha(x_), Sha(x_ + "!")}};
+  Status committed = put.ok() ? w->Commit("b1", m) : put;
+  EXPECT_EQ(committed.code(), StatusCode::kDataLoss) << committed;
+  EXPECT_NE(committed.message().find("does not match its digest"), std::string::npos);
+  w.reset();
+  EXPECT_TRUE(Blocks().empty());
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.path() + "/c/staging"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/c/refs/me/b1"));
+}
+
+TEST_F(PutFromFileTest, AFileShorterThanTheBlockIsDataLoss) {
+  UniqueFd src = Source(y_);
+  std::unique_ptr<BackupWriter> w = std::move(store_->BeginBackup("c")).value();
+  Status put = w->PutFromFile(Sha(x_), src.get(), 0, x_.size());
+  Manifest m{x_.size(), 1 << 20, {Sha(x_)}};
+  Status committed = put.ok() ? w->Commit("b1", m) : put;
+  EXPECT_EQ(committed.code(), StatusCode::kDataLoss) << committed;
+  w.reset();
+  EXPECT_TRUE(Blocks().empty());
+}
+
 TEST_F(LocalBackupStoreTest, ReleaseFreesOnlyBlocksNothingUses) {
   std::string x = RandomBytes(10, 4), y = RandomBytes(10, 5);
   Manifest m = Commit(*store_, "b1", {x, y});
@@ -121,6 +174,17 @@ TEST_F(LocalBackupStoreTest, SweepRemovesWhatNoLiveReferenceNames) {
   EXPECT_EQ(r->references_removed, 1u);
   EXPECT_EQ(r->staged_removed, 1u);
   EXPECT_EQ(Blocks(), (std::set<std::string>{Sha(x), Sha(z)}));
+}
+
+TEST_F(LocalBackupStoreTest, WritersLeaveSpoolEmptyAndSweepRemovesACrashsLeftovers) {
+  Commit(*store_, "b1", {RandomBytes(10, 13)});
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.path() + "/c/spool"));
+  std::filesystem::create_directory(dir_.path() + "/c/spool/crashed");
+  imagefs::testing::WriteFile(dir_.path() + "/c/spool/crashed/half", "");
+  Result<SweepReport> r = store_->Sweep("c", [](std::string_view) { return true; });
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->staged_removed, 1u);
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.path() + "/c/spool"));
 }
 
 TEST_F(LocalBackupStoreTest, ContainerNamesThatAreNotPlainNamesAreRefused) {
