@@ -19,6 +19,7 @@
 #   second read in the same mount                 / dd of the local file in the page cache
 #   fio 4 KiB randread QD1, warm cache, O_DIRECT  / the same through ptfs
 #   fio 4 KiB randread QD1, buffered, page cache warm / the local file
+#   (and, for the two page-cache rows, the ceiling: ptfs with keep_cache / the local file)
 #   qemu-img convert -O raw of img.qcow2, cold and warm (after a remount) / the local file
 #   ls -l of the 10,000 images, first after mount and warm (median of 3)
 # ptfs gets the same kernel read-ahead as imagefs (read_ahead_kb=1024). The peers are
@@ -104,7 +105,7 @@ umount_fs() {  # NAME: unmount MNT/NAME, wait for its daemon, stop it if it ling
     stop_pid "$1"
   fi
 }
-# mount_fs NAME KIND: KIND imagefs | imagefs-keep (cache kept) | ptfs | httpdirfs | rclone.
+# mount_fs NAME KIND: KIND imagefs | ptfs | ptfs-keep | httpdirfs | rclone.
 # Waits until the expected file shows (for imagefs: the listing is in).
 mount_fs() {
   local name=$1 kind=$2 m=$MNT/$1 c=$CACHE/$1 lg=$LOGS/$1.log want
@@ -117,6 +118,9 @@ mount_fs() {
       want=$m/images/bench-big ;;
     ptfs)
       setsid "$BIN/ptfs" "$m" -f -o "source=$DATA" </dev/null >>"$lg" 2>&1 &
+      want=$m/$BIG ;;
+    ptfs-keep)  # ptfs with keep_cache: what the kernel's FUSE page cache allows
+      setsid "$BIN/ptfs" "$m" -f -o "source=$DATA,keep_cache" </dev/null >>"$lg" 2>&1 &
       want=$m/$BIG ;;
     httpdirfs)
       setsid httpdirfs -f --no-range-check --cache --cache-location "$c" "$NGINX_URL" "$m" \
@@ -308,6 +312,15 @@ baselines() {
   drop_caches
   mount_fs ptfs ptfs && set_ra ptfs 1024 && rec "pt_seq_disk_$x" "$(sread "$MNT/ptfs/$BIG")"
   umount_fs ptfs
+  # The ceiling of the page-cache rows for any FUSE filesystem on this kernel: ptfs
+  # with keep_cache, read once to fill the mount's page cache, then as imagefs is.
+  warm_sources
+  mount_fs ptfs ptfs-keep || die "ptfs-keep mount"
+  set_ra ptfs 1024
+  sread "$MNT/ptfs/$BIG" >/dev/null
+  rec "ptk_seq2_$x" "$(sread "$MNT/ptfs/$BIG")"
+  rec "ptk_rand_buf_$x" "$(frand "$MNT/ptfs/$BIG" 0)"
+  umount_fs ptfs
 }
 mean2() {  # KEY: R[KEY] = the mean of R[KEY_a] and R[KEY_b] (either alone if one failed)
   local a=${R[${1}_a]:-} b=${R[${1}_b]:-}
@@ -352,7 +365,7 @@ mount_fs imagefs imagefs && rec fs_seq_remount_disk "$(sread "$M/images/bench-bi
 umount_fs imagefs
 
 baselines b
-for k in local_seq local_rand_buf local_qconv curl_imaged curl_nginx pt_seq pt_rand_direct pt_qconv pt_seq_disk; do
+for k in local_seq local_rand_buf local_qconv curl_imaged curl_nginx pt_seq pt_rand_direct pt_qconv pt_seq_disk ptk_seq2 ptk_rand_buf; do
   mean2 "$k"
 done
 
@@ -436,6 +449,10 @@ row() {
   row "ls -l of $(( $(v fs_ls_entries) - 1 )) images, warm (median of 3)" s fs_ls_warm "" "" abs 0.5 ""
   echo
   echo "Baselines are the mean of a run before and one after imagefs's: $(for k in local_seq curl_imaged pt_seq pt_rand_direct local_rand_buf local_qconv; do printf '%s %s/%s; ' "$k" "$(v ${k}_a)" "$(v ${k}_b)"; done)"
+  ratio_of() { local a b; a=$(num "$(v "$1")"); b=$(num "$(v "$2")"); [[ -n $a && -n $b && $b != 0 ]] && echo "scale=2; $a / $b" | bc | sed 's/^\./0./'; }
+  echo "The FUSE page-cache ceiling (ptfs with keep_cache, file read once first): second read"
+  echo "$(v ptk_seq2) MB/s = $(ratio_of ptk_seq2 local_seq) of the local file (imagefs: $(ratio_of fs_seq2 ptk_seq2) of it);"
+  echo "buffered 4k randread $(v ptk_rand_buf) IOPS = $(ratio_of ptk_rand_buf local_rand_buf) of the local file (imagefs: $(ratio_of fs_rand_buf ptk_rand_buf) of it)."
   echo "Other figures: curl of big.bin from nginx $(v curl_nginx) MB/s;"
   echo "ptfs qemu-img convert $(v pt_qconv) s; imagefs mount $(v fs_mount_s) s; image-data GETs to imaged in"
   gets=$(v fs_cold_gets); [[ $gets =~ ^[1-9][0-9]*$ ]] || gets=1

@@ -22,9 +22,12 @@ static int g_src = -1;  // O_PATH fd of the source directory
 
 struct options {
   const char* source;
+  int keep_cache;  // -o keep_cache: pages stay cached across opens (the FUSE page-cache bound)
 };
 static const struct fuse_opt kOpts[] = {{"source=%s", offsetof(struct options, source), 0},
+                                        {"keep_cache", offsetof(struct options, keep_cache), 1},
                                         FUSE_OPT_END};
+static int g_keep_cache;
 
 // Inode numbers are the source's, except the root (1).
 static int stat_child(const char* name, struct stat* st) {
@@ -128,6 +131,7 @@ static void pt_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info* fi) {
     return;
   }
   fi->fh = (uint64_t)fd;
+  fi->keep_cache = g_keep_cache;
   fuse_reply_open(req, fi);
 }
 
@@ -176,6 +180,7 @@ int main(int argc, char* argv[]) {
     fprintf(stderr, "ptfs: -o source=DIR is required\n");
     return 2;
   }
+  g_keep_cache = o.keep_cache;
   g_src = open(o.source, O_PATH | O_DIRECTORY);
   if (g_src < 0) {
     perror(o.source);
