@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "cache/block_cache.h"
 #include "common/clock.h"
@@ -36,8 +37,13 @@ class BlockMaps {
                                                                     uint64_t size);
 
  private:
-  std::shared_ptr<const cache::ImageLayout> Remember(const wire::Image& image,
-                                                     const wire::BlockMap& map);
+  // The layout remembered under `key`; a null layout while "no map" is believed;
+  // nullopt when the service must be asked.
+  std::optional<std::shared_ptr<const cache::ImageLayout>> Known(const std::string& key);
+  // Believes for a while that `key` has no usable map; returns the null layout.
+  std::shared_ptr<const cache::ImageLayout> NoMap(const std::string& key);
+  std::shared_ptr<const cache::ImageLayout> Remember(const std::string& key, std::string image_id,
+                                                     std::string content_key, wire::BlockMap map);
 
   CatalogClient& client_;
   StateStore* store_;

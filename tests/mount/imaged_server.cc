@@ -20,6 +20,14 @@
 namespace imagefs::fstest {
 namespace {
 
+// How many times `what` occurs in `log` (imaged writes one access line per request,
+// with the route template).
+uint64_t CountIn(const std::string& log, const std::string& what) {
+  uint64_t n = 0;
+  for (size_t pos = 0; (pos = log.find(what, pos)) != std::string::npos; pos += what.size()) ++n;
+  return n;
+}
+
 // A port nobody listens on right now (the kernel's choice for an ephemeral bind).
 int FreePort() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -79,12 +87,7 @@ class RealImaged final : public CatalogServer {
   std::optional<uint64_t> ListRequests() const override { return Count("GET /v2/images "); }
 
  private:
-  uint64_t Count(const std::string& what) const {
-    std::string log = imaged_->log();
-    uint64_t n = 0;
-    for (size_t pos = 0; (pos = log.find(what, pos)) != std::string::npos; pos += what.size()) ++n;
-    return n;
-  }
+  uint64_t Count(const std::string& what) const { return CountIn(imaged_->log(), what); }
 
   int port_;
   TempDir data_;
@@ -160,10 +163,7 @@ std::string ProjectsTest::CacheDirOf(const std::string& p) const {
 }
 
 uint64_t ProjectsTest::LogCount(const std::string& what) const {
-  std::string log = impl_->imaged->log();
-  uint64_t n = 0;
-  for (size_t pos = 0; (pos = log.find(what, pos)) != std::string::npos; pos += what.size()) ++n;
-  return n;
+  return CountIn(impl_->imaged->log(), what);
 }
 
 ProjectsTest::Api ProjectsTest::Call(const std::string& p, const std::string& method,
