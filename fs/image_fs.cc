@@ -35,6 +35,12 @@ NamespaceOptions NsOptions(const ImageFsOptions& o) {
   return n;
 }
 
+// §5. The mount stores no security.*, system.* or trusted.* attribute, and says
+// so with ENOTSUP rather than ENODATA: that is how a filesystem without labels or
+// ACLs answers, and `ls -l` then stops asking (it remembers an unsupported
+// device), which saves it two FUSE round trips per file.
+Status ForeignNamespace() { return Unimplemented("the mount stores only user.* attributes"); }
+
 }  // namespace
 
 ImageFs::ImageFs(const ImageFsOptions& options, CatalogClient& client, cache::BlockCache& cache,
@@ -284,7 +290,8 @@ Result<ReadResult> ImageFs::Read(uint64_t fh, uint64_t offset, size_t size) {
 void ImageFs::Release(uint64_t fh) { delete reinterpret_cast<OpenFile*>(fh); }
 
 Result<std::string> ImageFs::GetXattr(uint64_t ino, std::string_view name) {
-  if (IsForeignNamespace(name) || IsDirIno(ino)) return NotFound("no such attribute");
+  if (IsForeignNamespace(name)) return ForeignNamespace();
+  if (IsDirIno(ino)) return NotFound("no such attribute");
   if (IsNamespaceIno(ino)) {
     IMAGEFS_ASSIGN_OR_RETURN(NsNode node, ns_.Get(ino));
     if (node.kind == NsNode::Kind::kMember && name == kMemberStatusXattr) {
@@ -340,7 +347,8 @@ Status ImageFs::SetXattr(uint64_t ino, std::string_view name, std::string_view v
 }
 
 Status ImageFs::RemoveXattr(uint64_t ino, std::string_view name) {
-  if (IsForeignNamespace(name) || IsDirIno(ino)) return NotFound("no such attribute");
+  if (IsForeignNamespace(name)) return ForeignNamespace();
+  if (IsDirIno(ino)) return NotFound("no such attribute");
   if (IsNamespaceIno(ino)) {
     IMAGEFS_RETURN_IF_ERROR(GetXattr(ino, name).status());
     return FailedPrecondition("this attribute cannot be removed");
