@@ -9,7 +9,6 @@
 #include <boost/json.hpp>
 
 #include "common/log.h"
-#include "common/uuid.h"
 #include "service/api/imports.h"
 #include "service/api/task_runner.h"
 #include "service/store/http_store.h"
@@ -65,19 +64,9 @@ Status CheckV1CopyFrom(const ServiceContext& ctx, const std::string& url) {
 
 Status StartV1CopyFrom(ServiceContext& ctx, const http::Request& req, const std::string& id,
                        const std::string& url) {
-  wire::Task task;
-  task.id = NewUuid();
-  task.type = "api_image_import";
-  task.status = wire::TaskStatus::kProcessing;
-  task.owner = req.identity.project;
-  task.user_id = req.identity.user;
-  task.request_id = req.request_id;
-  task.image_id = id;
   json::object method{{"name", kWebDownload}, {"uri", url}};
-  task.input_json = json::serialize(json::object{{"image_id", id},
-                                                 {"import_req", json::object{{"method", method}}},
-                                                 {"backend", json::array{ctx.store.id()}}});
-  task.created_at = task.updated_at = ctx.clock.WallMicros();
+  wire::Task task =
+      NewImportTask(ctx, req, id, json::object{{"method", method}}, {ctx.store.id()});
   IMAGEFS_RETURN_IF_ERROR(BeginImport(ctx, id, kWebDownload, {ctx.store.id()}, "", task));
   ImportPlan plan;
   plan.image_id = id;

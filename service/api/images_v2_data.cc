@@ -4,7 +4,6 @@
 // The upload itself (and its durability rules) is service/api/upload.h.
 #include <boost/json.hpp>
 
-#include <charconv>
 
 #include "common/log.h"
 #include "service/api/handler_util.h"
@@ -19,17 +18,6 @@ namespace imagefs::service::api {
 namespace json = boost::json;
 
 namespace {
-
-Result<std::optional<uint64_t>> DeclaredSize(const http::Request& req) {
-  auto h = req.Header("x-openstack-image-size");
-  if (!h) return std::optional<uint64_t>();
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(h->data(), h->data() + h->size(), v);
-  if (ec != std::errc() || p != h->data() + h->size()) {
-    return InvalidArgument("x-openstack-image-size must be a non-negative integer");
-  }
-  return std::optional<uint64_t>(v);
-}
 
 Status CheckUploadHeaders(const http::Request& req) {
   std::string_view type = req.Header("Content-Type").value_or("");

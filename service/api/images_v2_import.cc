@@ -3,7 +3,6 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 
 #include "common/log.h"
 #include "common/uuid.h"
@@ -23,17 +22,6 @@ namespace {
 bool MethodEnabled(const ServiceContext& ctx, std::string_view method) {
   const auto& m = ctx.config.import_methods;
   return std::find(m.begin(), m.end(), method) != m.end();
-}
-
-Result<std::optional<uint64_t>> StageSize(const http::Request& req) {
-  auto h = req.Header("x-openstack-image-size");
-  if (!h) return std::optional<uint64_t>();
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(h->data(), h->data() + h->size(), v);
-  if (ec != std::errc() || p != h->data() + h->size()) {
-    return InvalidArgument("x-openstack-image-size must be a non-negative integer");
-  }
-  return std::optional<uint64_t>(v);
 }
 
 // queued -> uploading, or back to queued (size cleared) when `back` is set.
@@ -74,7 +62,7 @@ Result<http::Response> StageImage(ServiceContext& ctx, http::Request& req) {
   }
   UploadOptions options;
   options.check_format = false;  // staged bytes are checked when they are imported
-  IMAGEFS_ASSIGN_OR_RETURN(options.declared_size, StageSize(req));
+  IMAGEFS_ASSIGN_OR_RETURN(options.declared_size, DeclaredSize(req));
   const std::string& id = req.path_params[0];
   IMAGEFS_ASSIGN_OR_RETURN(wire::Image image, LoadWritableImage(ctx, req.identity, id));
   IMAGEFS_RETURN_IF_ERROR(RequireMemberRole(req.identity, "modify_image"));
@@ -92,9 +80,11 @@ Result<http::Response> StageImage(ServiceContext& ctx, http::Request& req) {
   return staged.status();
 }
 
-// The body of the task that records `plan` (input: image_id, import_req, backend).
+}  // namespace
+
 wire::Task NewImportTask(const ServiceContext& ctx, const http::Request& req,
-                         const ImportRequest& request, const std::string& image_id) {
+                         const std::string& image_id, const json::value& import_req,
+                         const std::vector<std::string>& stores) {
   wire::Task task;
   task.id = NewUuid();
   task.type = "api_image_import";
@@ -104,12 +94,14 @@ wire::Task NewImportTask(const ServiceContext& ctx, const http::Request& req,
   task.request_id = req.request_id;
   task.image_id = image_id;
   json::array backend;
-  for (const auto& s : request.stores) backend.emplace_back(s);
+  for (const auto& s : stores) backend.emplace_back(s);
   task.input_json = json::serialize(json::object{
-      {"image_id", image_id}, {"import_req", request.body}, {"backend", std::move(backend)}});
+      {"image_id", image_id}, {"import_req", import_req}, {"backend", std::move(backend)}});
   task.created_at = task.updated_at = ctx.clock.WallMicros();
   return task;
 }
+
+namespace {
 
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
@@ -123,7 +115,7 @@ Result<http::Response> ImportImage(ServiceContext& ctx, http::Request& req) {
   IMAGEFS_ASSIGN_OR_RETURN(ImportRequest request, ParseImportRequest(ctx, req, body, id));
   if (request.stores.empty()) return http::Response::Empty(202);  // copy: nothing left to do
   if (ctx.tasks == nullptr) return Unavailable("imaged runs no background tasks");
-  wire::Task task = NewImportTask(ctx, req, request, id);
+  wire::Task task = NewImportTask(ctx, req, id, request.body, request.stores);
   IMAGEFS_RETURN_IF_ERROR(BeginImport(ctx, id, request.method, request.stores,
                                       request.stale_lock, task));
   ImportPlan plan = ToPlan(request, req, id, task.id);

@@ -13,6 +13,8 @@
 // (copy-image: stays active), the lock is released and the task ends in failure.
 #pragma once
 
+#include <boost/json.hpp>
+
 #include <string>
 #include <vector>
 
@@ -44,6 +46,12 @@ struct ImportPlan {
   std::string task_id;
   std::string success_result_json;  // the task's result on success ("" = null)
 };
+
+// A new import task (processing) for `image_id`, owned by the caller; its input is
+// what Glance records: image_id, import_req (as sent) and backend (`stores`).
+wire::Task NewImportTask(const ServiceContext& ctx, const http::Request& req,
+                         const std::string& image_id, const boost::json::value& import_req,
+                         const std::vector<std::string>& stores);
 
 // The one batch that starts an import of `image_id`: `task` is written, the image
 // takes the lock (os_glance_import_task; a lock held by `stale_lock` may be taken

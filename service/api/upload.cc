@@ -1,6 +1,7 @@
 #include "service/api/upload.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "common/digest.h"
 #include "common/log.h"
@@ -90,6 +91,17 @@ Status CheckAnnounced(const UploadOptions& options, const UploadResult& up) {
 }
 
 }  // namespace
+
+Result<std::optional<uint64_t>> DeclaredSize(const http::Request& req) {
+  auto h = req.Header("x-openstack-image-size");
+  if (!h) return std::optional<uint64_t>();
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(h->data(), h->data() + h->size(), v);
+  if (ec != std::errc() || p != h->data() + h->size()) {
+    return InvalidArgument("x-openstack-image-size must be a non-negative integer");
+  }
+  return std::optional<uint64_t>(v);
+}
 
 Result<StoredData> StoreData(ImageStore& store, const wire::Image& image, const ReadFn& read,
                              const UploadOptions& options) {

@@ -37,6 +37,10 @@ struct UploadOptions {
 };
 
 // A source of bytes: reads up to `n` into `buf`, 0 at the end.
+// The size a v2 upload announces in x-openstack-image-size (none if absent);
+// InvalidArgument if it is not a non-negative integer.
+Result<std::optional<uint64_t>> DeclaredSize(const http::Request& req);
+
 using ReadFn = std::function<Result<size_t>(void* buf, size_t n)>;
 
 // What StoreData put in a store.

@@ -86,6 +86,9 @@ st=""
 for _ in $(seq 1 60); do st=$(req GET /v2/images/$C tokA; json 'd["status"]'); [ "$st" = "200active" ] && break; sleep 0.25; done
 expect "v1 copy-from becomes active" 200active "$st"
 expect "v1 copy-from checksum" "$(md5sum <"$WORK/www/img.raw" | cut -d' ' -f1)" "$(json 'd["checksum"]')"
+req GET /v2/images/$C/tasks tokA >/dev/null
+expect "v1 copy-from task input" "web-download $SRC" "$(json '" ".join(d["tasks"][0]["input"]["import_req"]["method"][k] for k in ("name", "uri"))')"
+expect "v1 copy-from task targets" "$C 1" "$(json 'd["tasks"][0]["input"]["image_id"] + " " + str(len(d["tasks"][0]["input"]["backend"]))')"
 expect "v1 two sources" 400 "$(v1 /v1/images tokA "x-image-meta-disk_format: raw" "x-image-meta-container_format: bare" "x-image-meta-location: $SRC" "x-glance-api-copy-from: $SRC")"
 
 # metadefs.
