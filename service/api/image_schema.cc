@@ -199,6 +199,22 @@ Status CheckString(const Property& p, const json::value& v) {
   return Status::Ok();
 }
 
+// A paged collection's schema, as Glance writes them: `name` holds an array of
+// `items`, beside schema, first and next, with the three links.
+json::value CollectionSchema(std::string_view name, json::value items) {
+  return json::object{
+      {"name", name},
+      {"properties",
+       {{name, {{"type", "array"}, {"items", std::move(items)}}},
+        {"schema", {{"type", "string"}}},
+        {"first", {{"type", "string"}}},
+        {"next", {{"type", "string"}}}}},
+      {"links",
+       {{{"rel", "first"}, {"href", "{first}"}},
+        {{"rel", "next"}, {"href", "{next}"}},
+        {{"rel", "describedby"}, {"href", "{schema}"}}}}};
+}
+
 }  // namespace
 
 Status ValidateProperty(std::string_view key, const json::value& value) {
@@ -248,17 +264,7 @@ json::value ImageSchema(bool multi_store) {
 }
 
 json::value ImagesSchema(bool multi_store) {
-  return json::object{
-      {"name", "images"},
-      {"properties",
-       {{"images", {{"type", "array"}, {"items", ImageSchema(multi_store)}}},
-        {"schema", {{"type", "string"}}},
-        {"first", {{"type", "string"}}},
-        {"next", {{"type", "string"}}}}},
-      {"links",
-       {{{"rel", "first"}, {"href", "{first}"}},
-        {{"rel", "next"}, {"href", "{next}"}},
-        {{"rel", "describedby"}, {"href", "{schema}"}}}}};
+  return CollectionSchema("images", ImageSchema(multi_store));
 }
 
 json::value MemberSchema() {
@@ -327,17 +333,8 @@ json::value TaskSchema() {
 }
 
 json::value TasksSchema() {
-  return json::object{
-      {"name", "tasks"},
-      {"properties",
-       {{"tasks", {{"type", "array"}, {"items", {{"name", "task"}, {"properties", TaskProperties(false)}}}}},
-        {"schema", {{"type", "string"}}},
-        {"first", {{"type", "string"}}},
-        {"next", {{"type", "string"}}}}},
-      {"links",
-       {{{"rel", "first"}, {"href", "{first}"}},
-        {{"rel", "next"}, {"href", "{next}"}},
-        {{"rel", "describedby"}, {"href", "{schema}"}}}}};
+  return CollectionSchema("tasks",
+                          json::object{{"name", "task"}, {"properties", TaskProperties(false)}});
 }
 
 }  // namespace imagefs::service::api

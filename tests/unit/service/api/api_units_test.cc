@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include <tuple>
+
 #include "service/api/handler_util.h"
 #include "service/api/image_schema.h"
 #include "service/api/json_patch.h"
@@ -92,6 +94,26 @@ TEST(ImageSchemaTest, StoresOnlyInMultiStoreSchema) {
   EXPECT_FALSE(ImageSchema(false).at("properties").as_object().contains("stores"));
   EXPECT_TRUE(ImageSchema(true).at("properties").as_object().contains("stores"));
   EXPECT_EQ(ImagesSchema(false).at("name").as_string(), "images");
+}
+
+// The two paged collections share Glance's shape: the array under the collection's
+// own name, schema/first/next strings, and the first, next and describedby links.
+TEST(ImageSchemaTest, CollectionsHaveGlancesShape) {
+  for (auto [schema, name, item] : {std::tuple{ImagesSchema(true), "images", "image"},
+                                    std::tuple{TasksSchema(), "tasks", "task"}}) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(schema.at("name").as_string(), name);
+    const json::object& props = schema.at("properties").as_object();
+    EXPECT_EQ(props.at(name).at("type").as_string(), "array");
+    EXPECT_EQ(props.at(name).at("items").at("name").as_string(), item);
+    for (const char* key : {"schema", "first", "next"}) {
+      EXPECT_EQ(props.at(key).at("type").as_string(), "string") << key;
+    }
+    const json::array& links = schema.at("links").as_array();
+    ASSERT_EQ(links.size(), 3u);
+    EXPECT_EQ(links[2].at("rel").as_string(), "describedby");
+    EXPECT_EQ(links[2].at("href").as_string(), "{schema}");
+  }
 }
 
 TEST(EncodeQueryTest, LikePythonUrlencode) {
