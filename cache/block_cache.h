@@ -37,6 +37,10 @@ struct ImageLayout {
   uint32_t block_size = 0;  // bytes per block; the last block may be shorter
   // Raw SHA-256 of each block, BlockCount() entries. Shared, never modified.
   std::shared_ptr<const std::vector<std::string>> digests;
+  // CRC-32C of each block as imaged recorded it at upload, BlockCount() entries, or
+  // null. When set, fetched blocks are checked against it instead of against
+  // `digests` (a fraction of the CPU; docs/semantics.md §8 says what that trades).
+  std::shared_ptr<const std::vector<uint32_t>> crc32c;
 
   uint64_t BlockCount() const { return block_size == 0 ? 0 : (size + block_size - 1) / block_size; }
   uint32_t BlockLength(uint64_t index) const;

@@ -11,9 +11,12 @@
 namespace imagefs::cache {
 namespace {
 
+// Whether fetched `bytes` are block `index`: by the CRC-32C recorded at upload
+// when the layout has one, else by the SHA-256 digest.
 bool Verifies(const ImageLayout& image, uint64_t index, std::string_view bytes) {
-  return HasValidDigest(image, index) &&
-         Sha256Raw(bytes.data(), bytes.size()) == (*image.digests)[index];
+  if (!HasValidDigest(image, index)) return false;
+  if (image.crc32c != nullptr) return Crc32c(bytes.data(), bytes.size()) == (*image.crc32c)[index];
+  return Sha256Raw(bytes.data(), bytes.size()) == (*image.digests)[index];
 }
 
 // Bytes of block `first + i` within a run's bytes that start at block `first`.
@@ -152,7 +155,10 @@ bool DiskBlockCache::StoreBlock(const ImageLayout& image, const Step& step, uint
     shared_->index.Release(bytes.size());
     return false;
   }
-  const uint64_t check = BlockCheck(Crc32c(bytes.data(), bytes.size()));
+  // Stored blocks were verified: with a recorded CRC, that is their CRC.
+  const uint32_t crc = image.crc32c != nullptr ? (*image.crc32c)[index]
+                                               : Crc32c(bytes.data(), bytes.size());
+  const uint64_t check = BlockCheck(crc);
   MutexLock lock(&shared_->mu);
   Version& v = *step.version;
   Block* b = shared_->index.FindBlock(v, index);

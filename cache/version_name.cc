@@ -150,6 +150,9 @@ Status ValidateLayout(const ImageLayout& layout) {
   if (layout.digests == nullptr || layout.digests->size() != layout.BlockCount()) {
     return InvalidArgument("image layout needs one digest per block");
   }
+  if (layout.crc32c != nullptr && layout.crc32c->size() != layout.BlockCount()) {
+    return InvalidArgument("image layout has CRC-32Cs, but not one per block");
+  }
   return Status::Ok();
 }
 

@@ -3,12 +3,14 @@
 // disk_block_cache_space_test.cc.
 #include <atomic>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "cache/crc32c.h"
 #include "tests/unit/cache/cache_test_util.h"
 
 namespace imagefs::cache::testing {
@@ -170,6 +172,58 @@ TEST_F(DiskBlockCacheTest, CorruptFetchIsRepairedBySecondFetch) {
   EXPECT_EQ(fetcher.calls(), 2);
 }
 
+// A layout carrying the CRC-32Cs recorded at upload: `wrong_crc` (if any) is spoiled,
+// and so is the SHA-256 digest of `wrong_sha` (if any).
+ImageLayout WithCrc32c(const FakeImage& image, std::optional<uint64_t> wrong_crc = std::nullopt,
+                       std::optional<uint64_t> wrong_sha = std::nullopt) {
+  ImageLayout layout = image.layout();
+  auto crcs = std::make_shared<std::vector<uint32_t>>();
+  for (uint64_t i = 0; i < layout.BlockCount(); ++i) {
+    std::string block = image.Block(i);
+    crcs->push_back(Crc32c(block.data(), block.size()) ^ (wrong_crc == i ? 1u : 0u));
+  }
+  layout.crc32c = std::move(crcs);
+  if (wrong_sha) {
+    auto digests = std::make_shared<std::vector<std::string>>(*layout.digests);
+    (*digests)[*wrong_sha][0] ^= 1;
+    layout.digests = std::move(digests);
+  }
+  return layout;
+}
+
+TEST_F(DiskBlockCacheTest, WithRecordedCrcsFetchesAreCheckedByCrc) {
+  FakeImage image("img-1", 4 * kBlock, kBlock);
+  FaultyFetcher fetcher(image);
+  auto cache = Open();
+  // Block 1's SHA-256 is wrong but its CRC right: served, so the CRC was what counted.
+  Result<BlockRef> ref = cache->Get(WithCrc32c(image, std::nullopt, 1), 1, 1, fetcher.fn());
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  EXPECT_TRUE(SameBytes(ReadRef(*ref), image.Block(1)));
+  EXPECT_EQ(cache->stats().corrupt_blocks, 0u);
+  // Block 2's CRC is wrong: the right bytes fail twice, nothing is stored.
+  Result<BlockRef> bad = cache->Get(WithCrc32c(image, 2), 2, 1, fetcher.fn());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(cache->stats().corrupt_blocks, 2u);
+  EXPECT_FALSE(cache->ContainsOrPending(image.layout(), 2));
+}
+
+TEST_F(DiskBlockCacheTest, WithRecordedCrcsCorruptFetchIsRepaired) {
+  FakeImage image("img-1", 4 * kBlock, kBlock);
+  FaultyFetcher fetcher(image);
+  fetcher.CorruptCalls(1, 1);
+  auto cache = Open();
+  ImageLayout layout = WithCrc32c(image);
+  Result<BlockRef> ref = cache->Get(layout, 0, 4, fetcher.fn());
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  EXPECT_EQ(fetcher.calls(), 2);
+  EXPECT_EQ(cache->stats().corrupt_blocks, 4u);
+  for (uint64_t i = 0; i < 4; ++i) {
+    EXPECT_TRUE(SameBytes(MustGet(*cache, image, i, fetcher), image.Block(i)));
+  }
+  EXPECT_EQ(fetcher.calls(), 2);
+}
+
 TEST_F(DiskBlockCacheTest, ShortFetchIsTreatedAsCorrupt) {
   FakeImage image("img-1", 8 * kBlock, kBlock);
   FaultyFetcher fetcher(image);
@@ -311,6 +365,9 @@ TEST_F(DiskBlockCacheTest, MalformedLayoutsAreInvalidArgument) {
   (*digests)[1] = "short";
   bad_digest.digests = digests;
   EXPECT_EQ(code_of(bad_digest, 1), StatusCode::kInvalidArgument);
+  ImageLayout short_crcs = image.layout();
+  short_crcs.crc32c = std::make_shared<std::vector<uint32_t>>(3, 0u);
+  EXPECT_EQ(code_of(short_crcs, 0), StatusCode::kInvalidArgument);
   EXPECT_EQ(fetcher.calls(), 0);
 }
 
