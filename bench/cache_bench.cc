@@ -15,8 +15,8 @@
 
 #include <benchmark/benchmark.h>
 
-#include "cache/crc32c.h"
 #include "cache/disk_block_cache.h"
+#include "common/crc32c.h"
 #include "common/digest.h"
 
 namespace imagefs::cache {

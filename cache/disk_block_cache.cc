@@ -7,8 +7,8 @@
 #include <memory>
 #include <utility>
 
-#include "cache/crc32c.h"
 #include "cache/index_file.h"
+#include "common/crc32c.h"
 #include "common/digest.h"
 
 namespace imagefs::cache {

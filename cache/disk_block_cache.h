@@ -20,7 +20,7 @@
 //
 // Verified once per open data file: a block fetched is checked against its digest
 // before it is written or returned, and the index keeps the CRC-32C of those verified
-// bytes (crc32c.h). A block found on disk is read back and checked the first time it
+// bytes (common/crc32c.h). A block found on disk is read back and checked the first time it
 // is served after this process opens its data file: against that CRC-32C when the
 // index has it (a few GB/s, so a warm remount reads at disk speed), else against its
 // digest (then it gets a CRC-32C); then a bit in memory marks it verified and later

@@ -3,9 +3,9 @@
 #include <exception>
 #include <utility>
 
-#include "cache/crc32c.h"
 #include "cache/disk_block_cache.h"
 #include "cache/index_file.h"
+#include "common/crc32c.h"
 #include "common/digest.h"
 
 namespace imagefs::cache {

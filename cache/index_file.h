@@ -10,7 +10,7 @@
 //   u64 B, then B x { u32 v, u64 index, u64 check }
 //                                     blocks, least recently used first; check is
 //                                     2^32 | CRC-32C of the block's verified bytes, or 0
-//                                     when unknown (see crc32c.h)
+//                                     when unknown (see common/crc32c.h)
 //   32 bytes                          SHA-256 of everything before
 // A reader that meets another format number discards the file (the cache then
 // rebuilds from its data files), so the format can change without a migration.

@@ -99,7 +99,10 @@ struct Member {
 
 // The per-block digests of one image's data, computed by imaged at upload
 // (imagefs extension, GET /v2/images/{id}/blocks). Block i covers bytes
-// [i*block_size, min(size, (i+1)*block_size)); digests[i] is its raw SHA-256.
+// [i*block_size, min(size, (i+1)*block_size)); digests[i] is its raw SHA-256, the
+// block's identity; crc32c[i], when known, its CRC-32C, the cheap check of a copy of
+// bytes already known to match digests[i] (the backup job checks its staged copies
+// by it).
 struct BlockMap {
   std::string image_id;
   std::string content_key;  // Image::ContentKey() of the data it describes
@@ -107,6 +110,7 @@ struct BlockMap {
   uint32_t block_size = 0;
   std::string algorithm = "sha256";
   std::vector<std::string> digests;  // raw 32-byte digests
+  std::vector<uint32_t> crc32c;  // per block; empty when unknown (maps recorded before it existed)
 
   uint64_t BlockCount() const {
     return block_size == 0 ? 0 : (size + block_size - 1) / block_size;

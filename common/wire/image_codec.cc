@@ -6,6 +6,7 @@
 #include <array>
 
 #include "common/digest.h"
+#include "common/hex.h"
 #include "common/time_util.h"
 
 namespace imagefs::wire {
@@ -77,6 +78,26 @@ bool ReadTime(const json::object& o, std::string_view key, int64_t* out) {
 
 Status Bad(std::string_view what) {
   return InvalidArgument("malformed image JSON: " + std::string(what));
+}
+
+// A CRC-32C as the block map shows it: 8 lower-case hex digits, most significant first.
+std::string CrcHex(uint32_t crc) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex(8, '0');
+  for (int i = 7; i >= 0; --i, crc >>= 4) hex[i] = kDigits[crc & 0xF];
+  return hex;
+}
+
+bool ParseCrcHex(std::string_view hex, uint32_t* crc) {
+  if (hex.size() != 8) return false;
+  uint32_t v = 0;
+  for (char c : hex) {
+    int d = HexDigitValue(c);
+    if (d < 0) return false;
+    v = (v << 4) | static_cast<uint32_t>(d);
+  }
+  *crc = v;
+  return true;
 }
 
 }  // namespace
@@ -291,9 +312,18 @@ json::object ToJson(const BlockMap& map) {
   json::array digests;
   digests.reserve(map.digests.size());
   for (const auto& d : map.digests) digests.emplace_back(ToHex(d));
-  return json::object{{"image_id", map.image_id},     {"content_key", map.content_key},
-                      {"size", map.size},             {"block_size", map.block_size},
-                      {"algorithm", map.algorithm},   {"digests", std::move(digests)}};
+  json::object o{{"image_id", map.image_id},   {"content_key", map.content_key},
+                 {"size", map.size},           {"block_size", map.block_size},
+                 {"algorithm", map.algorithm}, {"digests", std::move(digests)}};
+  // Absent rather than empty when unknown, so that maps recorded before imaged kept
+  // CRCs look exactly as they always did.
+  if (!map.crc32c.empty()) {
+    json::array crcs;
+    crcs.reserve(map.crc32c.size());
+    for (uint32_t crc : map.crc32c) crcs.emplace_back(CrcHex(crc));
+    o["crc32c"] = std::move(crcs);
+  }
+  return o;
 }
 
 Result<BlockMap> ParseBlockMap(std::string_view text) {
@@ -326,6 +356,19 @@ Result<BlockMap> ParseBlockMap(std::string_view text) {
     m.digests.push_back(std::move(raw));
   }
   if (m.digests.size() != m.BlockCount()) return InvalidArgument("block map: digest count");
+  it = o.find("crc32c");
+  if (it != o.end()) {  // optional: maps recorded before imaged kept CRCs have none
+    if (!it->value().is_array()) return InvalidArgument("block map: crc32c");
+    m.crc32c.reserve(it->value().get_array().size());
+    for (const auto& e : it->value().get_array()) {
+      uint32_t crc = 0;
+      if (!e.is_string() || !ParseCrcHex(std::string_view(e.get_string()), &crc)) {
+        return InvalidArgument("block map: crc32c entry");
+      }
+      m.crc32c.push_back(crc);
+    }
+    if (m.crc32c.size() != m.digests.size()) return InvalidArgument("block map: crc32c count");
+  }
   return m;
 }
 

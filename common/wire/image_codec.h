@@ -45,7 +45,8 @@ boost::json::object ToV2Json(const Member& member);
 Result<Member> ParseV2Member(const boost::json::value& v);
 Result<std::vector<Member>> ParseV2MemberList(std::string_view json);
 
-// {"image_id", "content_key", "size", "block_size", "algorithm", "digests": [hex...]}
+// {"image_id", "content_key", "size", "block_size", "algorithm", "digests": [hex...],
+//  "crc32c": ["1a2b3c4d", ...]}; "crc32c" (8 hex digits a block) only when known.
 boost::json::object ToJson(const BlockMap& map);
 Result<BlockMap> ParseBlockMap(std::string_view json);
 

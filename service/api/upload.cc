@@ -143,6 +143,7 @@ Result<wire::Image> ActivateStored(ServiceContext& ctx, const std::string& id,
   map.size = up.size;
   map.block_size = up.block_size;
   map.digests = up.block_digests;
+  map.crc32c = up.block_crc32c;
   int64_t now = ctx.clock.WallMicros();
   return ctx.catalog.UpdateImageWithBlockMap(
       id,

@@ -119,6 +119,7 @@ Status BackupService::WriteImage(std::stop_token stop, const Backup& backup,
   map.size = up.size;
   map.block_size = up.block_size;
   map.digests = up.block_digests;
+  map.crc32c = up.block_crc32c;
   int64_t now = clock_.WallMicros();
   Result<wire::Image> active = images_.UpdateImageWithBlockMap(
       image_id,

@@ -60,6 +60,12 @@ class Writer {
     Varint(list.size());
     for (const std::string& s : list) String(s);
   }
+  void Fixed32List(const std::vector<uint32_t>& list) {  // little-endian
+    Varint(list.size());
+    for (uint32_t v : list) {
+      for (int shift = 0; shift < 32; shift += 8) out_.push_back(static_cast<char>(v >> shift));
+    }
+  }
 
   std::string Finish() && { return std::move(out_); }
 
@@ -136,6 +142,19 @@ class Reader {
     }
     return true;
   }
+  bool Fixed32List(std::vector<uint32_t>* list) {
+    uint64_t n = 0;
+    if (!Varint(&n) || n > in_.size() / 4) return false;
+    list->resize(n);
+    for (uint32_t& v : *list) {
+      v = 0;
+      for (int shift = 0; shift < 32; shift += 8) {
+        v |= uint32_t{static_cast<uint8_t>(in_.front())} << shift;
+        in_.remove_prefix(1);
+      }
+    }
+    return true;
+  }
   bool AtEnd() const { return in_.empty(); }
 
  private:
@@ -146,14 +165,17 @@ Status Corrupt(std::string_view what) {
   return DataLoss("corrupt " + std::string(what) + " record in the catalog");
 }
 
-// Checks the version byte and returns the body.
-Result<std::string_view> Body(std::string_view record, std::string_view what) {
+// Checks the version byte (1 up to `newest`), stores it in `*version` when asked,
+// and returns the body.
+Result<std::string_view> Body(std::string_view record, std::string_view what,
+                              uint8_t newest = kRecordVersion1, uint8_t* version = nullptr) {
   if (record.empty()) return Corrupt(what);
-  auto version = static_cast<uint8_t>(record.front());
-  if (version != kRecordVersion1) {
-    return DataLoss("unknown " + std::string(what) + " record version " + std::to_string(version) +
+  auto v = static_cast<uint8_t>(record.front());
+  if (v < kRecordVersion1 || v > newest) {
+    return DataLoss("unknown " + std::string(what) + " record version " + std::to_string(v) +
                     " in the catalog");
   }
+  if (version != nullptr) *version = v;
   return record.substr(1);
 }
 
@@ -291,25 +313,33 @@ Result<wire::Member> DecodeMember(std::string_view record) {
   return member;
 }
 
+// Version 2 is version 1 with the CRC-32C list appended; a new version byte rather
+// than an optional tail, so that a version 2 record cut right after its digests is
+// still caught as corrupt.
 std::string EncodeBlockMap(const wire::BlockMap& map) {
-  Writer w(kRecordVersion1);
+  Writer w(kBlockMapVersion2);
   w.String(map.image_id);
   w.String(map.content_key);
   w.Varint(map.size);
   w.Varint(map.block_size);
   w.String(map.algorithm);
   w.StringList(map.digests);
+  w.Fixed32List(map.crc32c);
   return std::move(w).Finish();
 }
 
 Result<wire::BlockMap> DecodeBlockMap(std::string_view record) {
-  IMAGEFS_ASSIGN_OR_RETURN(std::string_view body, Body(record, "block map"));
+  uint8_t version = 0;
+  IMAGEFS_ASSIGN_OR_RETURN(std::string_view body,
+                           Body(record, "block map", kBlockMapVersion2, &version));
   Reader r(body);
   wire::BlockMap map;
   uint64_t block_size = 0;
   bool ok = r.String(&map.image_id) && r.String(&map.content_key) && r.Varint(&map.size) &&
             r.Varint(&block_size) && block_size <= UINT32_MAX && r.String(&map.algorithm) &&
-            r.StringList(&map.digests) && r.AtEnd();
+            r.StringList(&map.digests) &&
+            (version < kBlockMapVersion2 || r.Fixed32List(&map.crc32c)) && r.AtEnd() &&
+            (map.crc32c.empty() || map.crc32c.size() == map.digests.size());
   if (!ok) return Corrupt("block map");
   map.block_size = static_cast<uint32_t>(block_size);
   return map;

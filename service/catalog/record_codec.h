@@ -20,6 +20,9 @@
 namespace imagefs::service::catalog {
 
 inline constexpr uint8_t kRecordVersion1 = 1;
+// Block maps only: version 1 followed by the per-block CRC-32C list. Version 1 block
+// maps (written before imaged recorded CRCs) still decode, with no CRCs.
+inline constexpr uint8_t kBlockMapVersion2 = 2;
 
 std::string EncodeImage(const wire::Image& image);
 Result<wire::Image> DecodeImage(std::string_view record);

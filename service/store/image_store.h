@@ -28,6 +28,7 @@ struct UploadResult {
   std::string sha512_hex;  // -> Image::os_hash_value (os_hash_algo "sha512")
   uint32_t block_size = 0;
   std::vector<std::string> block_digests;  // raw SHA-256 of each block_size block
+  std::vector<uint32_t> block_crc32c;      // CRC-32C of the same blocks
 };
 
 // One upload in progress. Not thread-safe: one thread feeds it. Destroying it before

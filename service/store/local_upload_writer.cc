@@ -120,6 +120,7 @@ Result<UploadResult> LocalUploadWriter::Finish() {
   result.sha512_hex = std::move(hashed->sha512_hex);
   result.block_size = hashed->block_size;
   result.block_digests = std::move(hashed->block_digests);
+  result.block_crc32c = std::move(hashed->block_crc32c);
   return result;
 }
 

@@ -1,4 +1,5 @@
-// ParallelHasher: streams bytes through md5, sha512 and per-block SHA-256 on
+// ParallelHasher: streams bytes through md5, sha512 and per-block SHA-256 (with a
+// CRC-32C of each block beside it) on
 // worker threads, optionally handing them on to a ByteSink (the store's file),
 // while the caller keeps producing. Used by uploads; reusable wherever bytes need
 // the same digests (backups).
@@ -7,7 +8,7 @@
 // blocks each, so block digests never straddle buffers). A full buffer is
 // published to every stage; each stage runs on its own std::jthread and walks the
 // buffers in order: one computes md5, one sha512, and one the per-block SHA-256
-// followed by ByteSink::Write. A buffer is reused once every stage is done with
+// and CRC-32C followed by ByteSink::Write. A buffer is reused once every stage is done with
 // it; when none is free Append() blocks (backpressure), so memory stays at
 // `max_buffered` bytes. Finish() drains and joins; the destructor cancels and
 // joins, and no stage touches the sink after either returns.
@@ -65,6 +66,9 @@ struct HashResult {
   uint32_t block_size = 0;
   // Raw 32-byte SHA-256 of each block; the last may be short; none for no bytes.
   std::vector<std::string> block_digests;
+  // CRC-32C of the same blocks: the cheap check of a copy of a block whose digest is
+  // already known (a backup verifies its staged copies by it).
+  std::vector<uint32_t> block_crc32c;
 };
 
 // Not thread-safe: one thread calls Append() and Finish().
@@ -116,6 +120,7 @@ class ParallelHasher {
   Digest md5_{DigestAlgorithm::kMd5};
   Digest sha512_{DigestAlgorithm::kSha512};
   std::vector<std::string> block_digests_;
+  std::vector<uint32_t> block_crc32c_;
 
   std::mutex mu_;
   std::condition_variable_any work_cv_;   // stages wait for published buffers

@@ -98,6 +98,66 @@ TEST(ImageCodecTest, BlockMapRoundTripAndValidation) {
   EXPECT_FALSE(ParseBlockMap(boost::json::serialize(ToJson(m))).ok());
 }
 
+BlockMap TwoBlockMap() {
+  BlockMap m;
+  m.image_id = "i";
+  m.content_key = "k";
+  m.size = (1u << 20) + 1;
+  m.block_size = 1u << 20;
+  for (int i = 0; i < 2; ++i) m.digests.push_back(Sha256Raw(&i, sizeof i));
+  return m;
+}
+
+TEST(ImageCodecTest, BlockMapCrcsRoundTripAsEightHexDigits) {
+  BlockMap m = TwoBlockMap();
+  m.crc32c = {0x0000001au, 0xdeadbeefu};
+  boost::json::object o = ToJson(m);
+  ASSERT_TRUE(o.contains("crc32c"));
+  EXPECT_EQ(boost::json::serialize(o.at("crc32c")), R"(["0000001a","deadbeef"])");
+  Result<BlockMap> back = ParseBlockMap(boost::json::serialize(o));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->crc32c, m.crc32c);
+  EXPECT_EQ(*back, m);
+  // Upper case is read too, as for the digests.
+  o["crc32c"] = boost::json::array{"0000001A", "DEADBEEF"};
+  back = ParseBlockMap(boost::json::serialize(o));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->crc32c, m.crc32c);
+}
+
+TEST(ImageCodecTest, BlockMapWithoutCrcsHasNoCrcField) {
+  BlockMap m = TwoBlockMap();
+  boost::json::object o = ToJson(m);
+  EXPECT_FALSE(o.contains("crc32c"));
+  Result<BlockMap> back = ParseBlockMap(boost::json::serialize(o));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->crc32c.empty());
+  EXPECT_EQ(*back, m);
+}
+
+TEST(ImageCodecTest, BadBlockMapCrcsAreInvalidArgument) {
+  boost::json::object o = ToJson(TwoBlockMap());
+  auto parse_with = [&](boost::json::value crcs) {
+    boost::json::object bad = o;
+    bad["crc32c"] = std::move(crcs);
+    return ParseBlockMap(boost::json::serialize(bad)).status();
+  };
+  using A = boost::json::array;
+  for (const boost::json::value& crcs :
+       {boost::json::value(A{"0000001a", "deadbeeg"}),   // not hex
+        boost::json::value(A{"0000001a", "deadbee"}),    // 7 digits
+        boost::json::value(A{"0000001a", "0deadbeef"}),  // 9 digits
+        boost::json::value(A{"0000001a", 12}),           // not a string
+        boost::json::value(A{"0000001a"}),               // one CRC for two blocks
+        boost::json::value(A{"0000001a", "00000000", "00000000"}),
+        boost::json::value(A{}),  // present but empty: the count is still wrong
+        boost::json::value("0000001a")}) {
+    Status s = parse_with(crcs);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << boost::json::serialize(crcs);
+  }
+  EXPECT_TRUE(parse_with(A{"0000001a", "deadbeef"}).ok());
+}
+
 TEST(ImageModelTest, TransitionsFollowGlance) {
   EXPECT_TRUE(IsValidTransition(ImageStatus::kQueued, ImageStatus::kSaving));
   EXPECT_TRUE(IsValidTransition(ImageStatus::kSaving, ImageStatus::kQueued));

@@ -118,7 +118,8 @@ class Instance {
     EXPECT_TRUE(w->Append(data.data(), data.size()).ok());
     UploadResult up = Take(w->Finish());
     EXPECT_TRUE(w->Commit().ok());
-    wire::BlockMap map{img.id, up.sha512_hex, up.size, up.block_size, "sha256", up.block_digests};
+    wire::BlockMap map{img.id,   up.sha512_hex,    up.size,        up.block_size,
+                       "sha256", up.block_digests, up.block_crc32c};
     Result<wire::Image> active = images_->UpdateImageWithBlockMap(
         img.id,
         [&](wire::Image& i) {

@@ -73,7 +73,7 @@ TEST(RecordCodecTest, EveryStatusAndVisibilityRoundTrips) {
 TEST(RecordCodecTest, RecordsStartWithTheVersionByte) {
   EXPECT_EQ(EncodeImage(FullImage()).front(), static_cast<char>(kRecordVersion1));
   EXPECT_EQ(EncodeMember({}).front(), static_cast<char>(kRecordVersion1));
-  EXPECT_EQ(EncodeBlockMap({}).front(), static_cast<char>(kRecordVersion1));
+  EXPECT_EQ(EncodeBlockMap({}).front(), static_cast<char>(kBlockMapVersion2));
 }
 
 TEST(RecordCodecTest, EveryTruncationIsDataLoss) {
@@ -115,6 +115,77 @@ TEST(RecordCodecTest, BlockMapRoundTrips) {
   std::string record = EncodeBlockMap(map);
   EXPECT_EQ(DecodeBlockMap(record.substr(0, record.size() - 1)).status().code(),
             StatusCode::kDataLoss);
+}
+
+wire::BlockMap MapWithCrcs() {
+  wire::BlockMap map;
+  map.image_id = "img";
+  map.content_key = "abc";
+  map.size = (2ULL << 20) + 3;
+  map.block_size = 1u << 20;
+  map.digests = {std::string(32, '\0'), std::string(32, '\xff'), std::string(32, 'x')};
+  map.crc32c = {0, 0xffffffffu, 0x12345678u};
+  return map;
+}
+
+TEST(RecordCodecTest, BlockMapCrcsRoundTrip) {
+  wire::BlockMap map = MapWithCrcs();
+  std::string record = EncodeBlockMap(map);
+  Result<wire::BlockMap> decoded = DecodeBlockMap(record);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->crc32c, map.crc32c);
+  EXPECT_EQ(*decoded, map);
+  // Cut anywhere, including right after the digests, the record is corrupt.
+  for (size_t n = 0; n < record.size(); ++n) {
+    EXPECT_EQ(DecodeBlockMap(record.substr(0, n)).status().code(), StatusCode::kDataLoss) << n;
+  }
+}
+
+// A block map as imaged wrote it before it kept CRCs: version 1, ending after the
+// digests (the encoder of that time, spelled out).
+std::string OldBlockMapRecord(const wire::BlockMap& map) {
+  std::string out(1, '\x01');
+  auto varint = [&](uint64_t v) {
+    for (; v >= 0x80; v >>= 7) out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    out.push_back(static_cast<char>(v));
+  };
+  auto string = [&](const std::string& s) {
+    varint(s.size());
+    out += s;
+  };
+  string(map.image_id);
+  string(map.content_key);
+  varint(map.size);
+  varint(map.block_size);
+  string(map.algorithm);
+  varint(map.digests.size());
+  for (const std::string& d : map.digests) string(d);
+  return out;
+}
+
+TEST(RecordCodecTest, BlockMapsWrittenBeforeCrcsDecodeWithoutThem) {
+  wire::BlockMap map = MapWithCrcs();
+  map.crc32c.clear();
+  Result<wire::BlockMap> decoded = DecodeBlockMap(OldBlockMapRecord(map));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_TRUE(decoded->crc32c.empty());
+  EXPECT_EQ(*decoded, map);
+  // Version 1 never had anything after the digests.
+  EXPECT_EQ(DecodeBlockMap(OldBlockMapRecord(map) + std::string(1, '\0')).status().code(),
+            StatusCode::kDataLoss);
+  std::string future = EncodeBlockMap(map);
+  future[0] = 3;
+  EXPECT_EQ(DecodeBlockMap(future).status().code(), StatusCode::kDataLoss);
+}
+
+TEST(RecordCodecTest, ABlockMapWithAWrongNumberOfCrcsIsCorrupt) {
+  wire::BlockMap map = MapWithCrcs();
+  map.crc32c.pop_back();  // two CRCs for three blocks
+  EXPECT_EQ(DecodeBlockMap(EncodeBlockMap(map)).status().code(), StatusCode::kDataLoss);
+  map.crc32c = {1, 2, 3, 4};
+  EXPECT_EQ(DecodeBlockMap(EncodeBlockMap(map)).status().code(), StatusCode::kDataLoss);
+  map.crc32c.clear();  // none: unknown, fine
+  EXPECT_TRUE(DecodeBlockMap(EncodeBlockMap(map)).ok());
 }
 
 TEST(KeysTest, MemberKeysSplitAtTheImageId) {

@@ -11,6 +11,7 @@
 namespace imagefs::service {
 namespace {
 
+using testing::BlockCrcs;
 using testing::BlockDigests;
 using testing::ListDir;
 using testing::RandomBytes;
@@ -92,6 +93,7 @@ TEST_F(LocalDirStoreTest, DigestsMatchOneShotDigestsAtBlockEdges) {
     EXPECT_EQ(result.sha512_hex, DigestHex(DigestAlgorithm::kSha512, data));
     EXPECT_EQ(result.block_size, kBlock);
     EXPECT_EQ(result.block_digests, BlockDigests(data, kBlock)) << size;
+    EXPECT_EQ(result.block_crc32c, BlockCrcs(data, kBlock)) << size;
     Result<std::unique_ptr<RangeReader>> reader = store_->Open(id);
     ASSERT_TRUE(reader.ok());
     EXPECT_EQ(ReadAll(**reader), data);

@@ -12,6 +12,7 @@
 namespace imagefs::service {
 namespace {
 
+using testing::BlockCrcs;
 using testing::BlockDigests;
 using testing::RandomBytes;
 using testing::RandomChunks;
@@ -53,6 +54,7 @@ void ExpectDigestsOf(const HashResult& result, const std::string& data, size_t b
   EXPECT_EQ(result.sha512_hex, DigestHex(DigestAlgorithm::kSha512, data));
   EXPECT_EQ(result.block_size, block_size);
   EXPECT_EQ(result.block_digests, BlockDigests(data, block_size));
+  EXPECT_EQ(result.block_crc32c, BlockCrcs(data, block_size));
 }
 
 TEST(ParallelHasherTest, MatchesOneShotDigestsAcrossManyBuffers) {
@@ -91,6 +93,30 @@ TEST(ParallelHasherTest, BlockDigestsAloneForBackups) {
   EXPECT_EQ(result->md5_hex, "");
   EXPECT_EQ(result->sha512_hex, "");
   EXPECT_EQ(result->block_digests, BlockDigests(data, 4096));
+  EXPECT_EQ(result->block_crc32c, BlockCrcs(data, 4096));
+}
+
+// One CRC-32C per block, of the same bytes as the block's digest: a short last block
+// gets the CRC of its own bytes, and no bytes give no CRC.
+TEST(ParallelHasherTest, BlockCrcsCoverTheSameBlocksAsTheDigests) {
+  for (size_t size : {size_t{0}, size_t{4096}, size_t{3 * 4096 + 5}}) {
+    std::string data = RandomBytes(size, size + 21);
+    ParallelHasher hasher(SmallOptions(), nullptr);
+    Result<HashResult> result = HashInChunks(hasher, data, 19);
+    ASSERT_TRUE(result.ok()) << result.status();
+    ASSERT_EQ(result->block_crc32c.size(), result->block_digests.size()) << size;
+    for (size_t i = 0; i < result->block_crc32c.size(); ++i) {
+      size_t at = i * 4096;
+      size_t len = std::min<size_t>(4096, size - at);
+      EXPECT_EQ(result->block_crc32c[i], Crc32c(data.data() + at, len)) << size << " block " << i;
+    }
+    if (size == 3 * 4096 + 5) {
+      EXPECT_EQ(result->block_crc32c.back(), Crc32c(data.data() + 3 * 4096, 5));
+    }
+    if (size == 0) {
+      EXPECT_TRUE(result->block_crc32c.empty());
+    }
+  }
 }
 
 TEST(ParallelHasherTest, BufferSizeIsRoundedToWholeBlocks) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/crc32c.h"
 #include "common/digest.h"
 
 namespace imagefs::service::testing {
@@ -44,6 +45,14 @@ inline std::vector<std::string> BlockDigests(const std::string& data, size_t blo
   std::vector<std::string> out;
   for (size_t at = 0; at < data.size(); at += block_size) {
     out.push_back(Sha256Raw(data.data() + at, std::min(block_size, data.size() - at)));
+  }
+  return out;
+}
+
+inline std::vector<uint32_t> BlockCrcs(const std::string& data, size_t block_size) {
+  std::vector<uint32_t> out;
+  for (size_t at = 0; at < data.size(); at += block_size) {
+    out.push_back(Crc32c(data.data() + at, std::min(block_size, data.size() - at)));
   }
   return out;
 }

@@ -1,10 +1,10 @@
-#include "cache/crc32c.h"
+#include "common/crc32c.h"
 
 #include <string>
 
 #include <gtest/gtest.h>
 
-namespace imagefs::cache {
+namespace imagefs {
 namespace {
 
 constexpr size_t kMiB = size_t{1} << 20;
@@ -58,4 +58,4 @@ TEST(Crc32cTest, LongInputsAgreeWithTheBitwiseDefinition) {
 }
 
 }  // namespace
-}  // namespace imagefs::cache
+}  // namespace imagefs

@@ -1,9 +1,9 @@
-#include "cache/crc32c.h"
+#include "common/crc32c.h"
 
 #include <array>
 #include <cstring>
 
-namespace imagefs::cache {
+namespace imagefs {
 namespace {
 
 constexpr uint32_t kPoly = 0x82F63B78;  // reflected Castagnoli polynomial
@@ -118,4 +118,4 @@ uint32_t Crc32c(const void* data, size_t n) {
   return ~Software(~uint32_t{0}, p, n);
 }
 
-}  // namespace imagefs::cache
+}  // namespace imagefs
