@@ -13,14 +13,19 @@ constexpr std::chrono::seconds kNoMapTtl{60};
 // A block map that can describe `size` bytes of data.
 bool Fits(const wire::BlockMap& map, int64_t size) {
   return map.block_size > 0 && map.algorithm == "sha256" &&
-         map.size == static_cast<uint64_t>(size) && map.digests.size() == map.BlockCount();
+         map.size == static_cast<uint64_t>(size) && map.digests.size() == map.BlockCount() &&
+         (map.crc32c.empty() || map.crc32c.size() == map.BlockCount());
 }
 
 }  // namespace
 
 BlockMaps::BlockMaps(CatalogClient& client, StateStore* store, Clock& clock,
-                     std::chrono::milliseconds retry_deadline)
-    : client_(client), store_(store), clock_(clock), retry_deadline_(retry_deadline) {}
+                     std::chrono::milliseconds retry_deadline, bool use_crc)
+    : client_(client),
+      store_(store),
+      clock_(clock),
+      retry_deadline_(retry_deadline),
+      use_crc_(use_crc) {}
 
 std::optional<std::shared_ptr<const cache::ImageLayout>> BlockMaps::Known(const std::string& key) {
   std::lock_guard lock(mu_);
@@ -47,6 +52,9 @@ std::shared_ptr<const cache::ImageLayout> BlockMaps::Remember(const std::string&
   layout->size = map.size;
   layout->block_size = map.block_size;
   layout->digests = std::make_shared<const std::vector<std::string>>(std::move(map.digests));
+  if (use_crc_ && !map.crc32c.empty()) {
+    layout->crc32c = std::make_shared<const std::vector<uint32_t>>(std::move(map.crc32c));
+  }
   std::lock_guard lock(mu_);
   if (layouts_.size() >= kMaxLayouts) layouts_.erase(layouts_.begin());
   layouts_[key] = layout;

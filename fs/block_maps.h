@@ -22,8 +22,10 @@ namespace imagefs::fs {
 
 class BlockMaps {
  public:
+  // `use_crc`: layouts carry the maps' CRC-32Cs (fetched blocks are checked by
+  // them); false: by SHA-256 only.
   BlockMaps(CatalogClient& client, StateStore* store, Clock& clock,
-            std::chrono::milliseconds retry_deadline);
+            std::chrono::milliseconds retry_deadline, bool use_crc = true);
 
   // The layout of `image`'s current data; nullptr when no digests are available.
   // Errors: Unavailable / DeadlineExceeded when the service cannot be asked and
@@ -49,6 +51,7 @@ class BlockMaps {
   StateStore* store_;
   Clock& clock_;
   const std::chrono::milliseconds retry_deadline_;
+  const bool use_crc_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const cache::ImageLayout>> layouts_ GUARDED_BY(mu_);
   std::map<std::string, std::chrono::steady_clock::time_point> without_ GUARDED_BY(mu_);

@@ -53,7 +53,7 @@ ImageFs::ImageFs(const ImageFsOptions& options, CatalogClient& client, cache::Bl
       sync_(options.sync, client, state_, store, clock),
       ns_(NsOptions(options), client, clock,
           [this](std::vector<Change> changes) { sync_.Publish(std::move(changes)); }),
-      block_maps_(client, store, clock, options.sync.retry_deadline),
+      block_maps_(client, store, clock, options.sync.retry_deadline, options.verify_by_crc),
       reader_(options.reader, client, cache, clock) {}
 
 ImageFs::~ImageFs() {

@@ -42,6 +42,9 @@ struct ImageFsOptions {
   std::string project;
   // How long `ln` into backups/ or images/ waits for the new backup or image.
   std::chrono::milliseconds backup_wait{60000};
+  // Check fetched blocks by the recorded CRC-32Cs where the block map has them;
+  // false: always by SHA-256 (-o verify=sha256).
+  bool verify_by_crc = true;
 };
 
 struct Attr {

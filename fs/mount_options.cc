@@ -105,6 +105,7 @@ const std::map<std::string, Setter, std::less<>>& ValueOptions() {
       {"gid", Id(&MountOptions::gid)},
       {"log_level", Text(&MountOptions::log_level)},
       {"log_file", Text(&MountOptions::log_file)},
+      {"verify", Text(&MountOptions::verify)},
   };
   return *table;
 }
@@ -175,6 +176,9 @@ Status Validate(MountOptions& o) {
     return InvalidArgument("max_inflight must be at least twice fetch_run");
   }
   if (o.retry_deadline.count() <= 0) return InvalidArgument("retry_deadline must be > 0");
+  if (o.verify != "crc32c" && o.verify != "sha256") {
+    return InvalidArgument("verify must be crc32c or sha256, got '" + o.verify + "'");
+  }
   if (!o.token_file.empty()) {
     IMAGEFS_ASSIGN_OR_RETURN(o.token, ReadTokenFile(o.token_file));
   }
@@ -353,6 +357,8 @@ Mounts the image catalog of an OpenStack Images API v2 service (imaged or Glance
   -o max_threads=N       FUSE worker threads (default 64)
   -o read_ahead_kb=N     kernel read-ahead of the mount (default 1024; 0 = leave)
   -o splice|nosplice     splice cache hits to the kernel (default nosplice)
+  -o verify=crc32c|sha256  check fetched blocks by the CRC-32C imaged recorded
+                         (default; SHA-256 where there is none) or by SHA-256
   -o uid=N,gid=N         owner of all files (default: the mounting user)
   -o debug               debug logging (also IMAGEFS_LOG=debug)
   -o log_level=L         trace|debug|info|warn|error|off

@@ -109,18 +109,50 @@ TEST_P(ReadTest, CorruptCacheFileIsRefetched) {
   }
 }
 
-// §8: bytes that fail verification are fetched again; a second failure is EIO.
+// §7, §8: bytes that fail verification are fetched again; a second failure is EIO.
+// Whichever check applies: the recorded CRC-32C (the default), SHA-256 when the map
+// has no CRCs, SHA-256 when the mount asks for it.
 TEST_P(ReadTest, CorruptTransferIsNeverServed) {
   IMAGEFS_REQUIRE_FAKE(fake);
   server().AddImage("wire", RandomData(kMiB, 8));
-  fake->SetCorruptFiles(true);
+  struct Case {
+    FakeImaged::BlocksFault blocks;
+    std::vector<std::string> options;
+  };
+  for (const Case& c : {Case{FakeImaged::BlocksFault::kNone, {}},
+                        Case{FakeImaged::BlocksFault::kNoCrcs, {}},
+                        Case{FakeImaged::BlocksFault::kNone, {"verify=sha256"}}}) {
+    SCOPED_TRACE(static_cast<int>(c.blocks) + 10 * static_cast<int>(c.options.size()));
+    Unmount();
+    std::filesystem::remove_all(cache_dir());
+    fake->SetBlocksFault(c.blocks);
+    fake->SetCorruptFiles(true);
+    Mount(c.options);
+    int err = 0;
+    ReadDirect(Path("images/wire"), kMiB, &err);
+    EXPECT_EQ(err, EIO);
+    fake->SetCorruptFiles(false);
+    EXPECT_EQ(ReadDirect(Path("images/wire"), kMiB, &err).size(), kMiB);
+    EXPECT_EQ(err, 0);
+  }
+}
+
+// §7: with the recorded CRC-32Cs the mount checks fetched blocks by them, and with
+// verify=sha256 by the SHA-256 digests. A map whose digests are all wrong but whose
+// CRCs are right tells the two apart.
+TEST_P(ReadTest, VerifyOptionChoosesTheCheck) {
+  IMAGEFS_REQUIRE_FAKE(fake);
+  std::string data = RandomData(2 * kMiB + 5, 9);
+  server().AddImage("checked", data);
+  fake->SetBlocksFault(FakeImaged::BlocksFault::kWrongDigests);
   Mount();
+  EXPECT_TRUE(ReadAll(Path("images/checked")) == data);
+  Unmount();
+  std::filesystem::remove_all(cache_dir());
+  Mount({"verify=sha256"});
   int err = 0;
-  ReadDirect(Path("images/wire"), kMiB, &err);
+  ReadDirect(Path("images/checked"), kMiB, &err);
   EXPECT_EQ(err, EIO);
-  fake->SetCorruptFiles(false);
-  EXPECT_EQ(ReadDirect(Path("images/wire"), kMiB, &err).size(), kMiB);
-  EXPECT_EQ(err, 0);
 }
 
 // §8: 8 concurrent readers keep imagefs within its memory budget.

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <sys/stat.h>
 
+#include "common/crc32c.h"
 #include "common/digest.h"
 #include "common/time_util.h"
 #include "common/uuid.h"
@@ -68,6 +69,7 @@ std::shared_ptr<const wire::BlockMap> Describe(
     md5.Update(block);
     sha512.Update(block);
     map->digests.push_back(Sha256Raw(block.data(), block.size()));
+    map->crc32c.push_back(Crc32c(block.data(), block.size()));
   }
   image.size = static_cast<int64_t>(size);
   image.virtual_size = static_cast<int64_t>(size);
@@ -377,7 +379,17 @@ HttpResponse FakeImaged::Blocks(const std::string& id) {
   if (!serve_blocks_ || it == images_.end() || !it->second.blocks) {
     return JsonError(404, "The resource could not be found.");
   }
-  return Json(200, wire::ToJson(*it->second.blocks));
+  wire::BlockMap map = *it->second.blocks;
+  if (blocks_fault_ == BlocksFault::kNoCrcs) map.crc32c.clear();
+  if (blocks_fault_ == BlocksFault::kWrongDigests) {
+    for (std::string& d : map.digests) d[0] = static_cast<char>(d[0] ^ 1);
+  }
+  return Json(200, wire::ToJson(map));
+}
+
+void FakeImaged::SetBlocksFault(BlocksFault fault) {
+  std::lock_guard lock(mu_);
+  blocks_fault_ = fault;
 }
 
 }  // namespace imagefs::fstest

@@ -58,6 +58,11 @@ class FakeImaged {
   void FailNextFileRequests(int n);
   // Flips one byte in every /file answer while on.
   void SetCorruptFiles(bool on);
+  // What /blocks answers: the true map, one without CRC-32Cs (as from an imaged
+  // before them), or one whose SHA-256 digests are all wrong but whose CRCs are right
+  // (shows which of the two a mount checks).
+  enum class BlocksFault { kNone, kNoCrcs, kWrongDigests };
+  void SetBlocksFault(BlocksFault fault);
 
   uint64_t Count(RequestKind kind) const;
   uint64_t FileBytesServed() const { return file_bytes_.load(); }
@@ -86,6 +91,7 @@ class FakeImaged {
   bool serve_blocks_ GUARDED_BY(mu_);
   int fail_file_ GUARDED_BY(mu_) = 0;
   bool corrupt_ GUARDED_BY(mu_) = false;
+  BlocksFault blocks_fault_ GUARDED_BY(mu_) = BlocksFault::kNone;
   int64_t last_time_ GUARDED_BY(mu_) = 0;
   std::atomic<uint64_t> counts_[6] = {};
   std::atomic<uint64_t> file_bytes_{0};

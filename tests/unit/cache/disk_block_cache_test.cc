@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cache/crc32c.h"
+#include "common/crc32c.h"
 #include "tests/unit/cache/cache_test_util.h"
 
 namespace imagefs::cache::testing {
