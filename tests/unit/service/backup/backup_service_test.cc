@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/crc32c.h"
 #include "service/backup/backup_codec.h"
 #include "tests/unit/service/backup/backup_test_util.h"
 
@@ -182,6 +183,24 @@ TEST_F(BackupServiceTest, RestoreToNewImageGivesTheOriginalBytes) {
   Backup b = a().BackUp(a().AddImage(data));
   EXPECT_EQ(RestoreToNewImage(a(), b.id), data);
   EXPECT_EQ(a().backups().Get(b.id)->status, BackupStatus::kAvailable);
+}
+
+// The restored image's block map carries CRC-32Cs again (the backup's manifest has
+// none), so a backup of the restored image checks its copies by CRC too.
+TEST_F(BackupServiceTest, ARestoredImageHasTheCrcsOfItsBytes) {
+  std::string data = RandomBytes(2 * kBlock + 7, 24);
+  std::string image = a().AddImage(data, "img", /*crcs=*/false);
+  Backup b = a().BackUp(image);
+  Result<RestoreTicket> t = a().service().Restore({b.id, std::nullopt, "r", "p"});
+  ASSERT_TRUE(t.ok()) << t.status();
+  a().service().WaitIdle();
+  Result<wire::BlockMap> map = a().images().GetBlockMap(t->image_id);
+  ASSERT_TRUE(map.ok()) << map.status();
+  std::vector<uint32_t> want;
+  for (size_t at = 0; at < data.size(); at += kBlock) {
+    want.push_back(Crc32c(data.data() + at, std::min<size_t>(kBlock, data.size() - at)));
+  }
+  EXPECT_EQ(map->crc32c, want);
 }
 
 TEST_F(BackupServiceTest, OpenDataReadsTheBackupAcrossBlocksUntilItIsDeleted) {
