@@ -58,10 +58,10 @@ class BackupWriter {
   // must stay open and unchanged until Commit() returns or the writer is destroyed.
   // The writer copies the bytes (in the kernel where it can) and checks what it
   // stored before the block can be made visible: against `crc32c` when given (the
-  // CRC-32C recorded with `digest` when the bytes were first hashed: as sure a check
-  // of a copy as the SHA-256 and a tenth of its CPU), else against `digest`. A
-  // mismatch is DataLoss, from this call, a later one or Commit(). Blocks only
-  // while its queue is full.
+  // CRC-32C recorded with `digest` when the bytes were first hashed: it catches damage
+  // to a copy but for a 2^-32 chance, at a tenth of the SHA-256's CPU, though not a
+  // deliberate forgery), else against `digest`. A mismatch is DataLoss, from this
+  // call, a later one or Commit(). Blocks only while its queue is full.
   virtual Status PutFromFile(std::string digest, std::optional<uint32_t> crc32c, int fd,
                              uint64_t offset, size_t length) = 0;
 
