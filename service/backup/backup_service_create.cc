@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
+#include "common/crc32c.h"
 #include "common/digest.h"
 #include "common/log.h"
 #include "service/backup/backup_service.h"
@@ -25,13 +27,19 @@ Status ReadBlock(RangeReader& image, uint64_t offset, size_t length, std::string
   return Status::Ok();
 }
 
-// Stages every block of `map` the container lacks, each checked against its
-// digest; blocks already there (or already staged) are not read at all. From a
-// local file the writer copies and verifies (PutFromFile: no copy through this
-// thread, and the hashing runs on the writer's threads); otherwise this thread
-// reads and verifies.
+// Stages every block of `map` the container lacks, each checked against the
+// CRC-32C recorded with its digest at upload, or against the digest itself for maps
+// recorded before imaged kept CRCs; blocks already there (or already staged) are
+// not read at all. From a local file the writer copies and verifies (PutFromFile: no
+// copy through this thread, and the checking runs on the writer's threads);
+// otherwise this thread reads and verifies.
 Status StageBlocks(std::stop_token stop, const wire::BlockMap& map, RangeReader& image,
                    BackupWriter& writer) {
+  const bool have_crcs = !map.crc32c.empty();
+  if (have_crcs && map.crc32c.size() != map.digests.size()) {
+    return DataLoss("the block map has " + std::to_string(map.crc32c.size()) + " CRCs for " +
+                    std::to_string(map.digests.size()) + " blocks");
+  }
   for (size_t i = 0; i < map.digests.size(); ++i) {
     if (stop.stop_requested()) return Cancelled("imaged is stopping");
     const std::string& digest = map.digests[i];
@@ -39,14 +47,18 @@ Status StageBlocks(std::stop_token stop, const wire::BlockMap& map, RangeReader&
     if (present) continue;
     uint64_t offset = uint64_t{i} * map.block_size;
     size_t length = static_cast<size_t>(std::min<uint64_t>(map.block_size, map.size - offset));
+    std::optional<uint32_t> crc = have_crcs ? std::optional(map.crc32c[i]) : std::nullopt;
     if (image.fd() >= 0) {
-      IMAGEFS_RETURN_IF_ERROR(writer.PutFromFile(digest, image.fd(), offset, length));
+      IMAGEFS_RETURN_IF_ERROR(writer.PutFromFile(digest, crc, image.fd(), offset, length));
       continue;
     }
     std::string buf = writer.TakeBuffer();
     IMAGEFS_RETURN_IF_ERROR(ReadBlock(image, offset, length, buf));
-    if (Sha256Raw(buf.data(), buf.size()) != digest) {
-      return DataLoss("block " + std::to_string(i) + " of the image does not match its digest");
+    bool good =
+        crc ? Crc32c(buf.data(), buf.size()) == *crc : Sha256Raw(buf.data(), buf.size()) == digest;
+    if (!good) {
+      return DataLoss("block " + std::to_string(i) + " of the image does not match its " +
+                      (crc ? "recorded CRC-32C" : "digest"));
     }
     IMAGEFS_RETURN_IF_ERROR(writer.Put(digest, std::move(buf)));
   }

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,10 +57,13 @@ class BackupWriter {
   // Stages block `digest` from bytes [offset, offset+length) of file `fd`, which
   // must stay open and unchanged until Commit() returns or the writer is destroyed.
   // The writer copies the bytes (in the kernel where it can) and checks what it
-  // stored against `digest` before the block can be made visible: a mismatch is
-  // DataLoss, from this call, a later one or Commit(). Blocks only while its queue
-  // is full.
-  virtual Status PutFromFile(std::string digest, int fd, uint64_t offset, size_t length) = 0;
+  // stored before the block can be made visible: against `crc32c` when given (the
+  // CRC-32C recorded with `digest` when the bytes were first hashed: it catches damage
+  // to a copy but for a 2^-32 chance, at a tenth of the SHA-256's CPU, though not a
+  // deliberate forgery), else against `digest`. A mismatch is DataLoss, from this
+  // call, a later one or Commit(). Blocks only while its queue is full.
+  virtual Status PutFromFile(std::string digest, std::optional<uint32_t> crc32c, int fd,
+                             uint64_t offset, size_t length) = 0;
 
   // Makes every staged block durable and visible under its digest, then writes
   // this holder's reference file for `backup_id` listing `manifest`, durably.

@@ -2,9 +2,10 @@
 // Put() and PutFromFile() hand blocks to a small pool of writer threads through a
 // bounded queue, so the caller goes on while the previous blocks are written. A
 // PutFromFile() block is copied with copy_file_range(2) (no user-space copy of the
-// data) and verified by hashing the staged file, so the check covers exactly the
-// bytes that will be published; with two threads, copying and hashing of
-// different blocks overlap. Staged files are not synced one by one: each starts
+// data) and verified by reading the staged file back, so the check covers exactly
+// the bytes that will be published: by the block's CRC-32C when the caller knows it
+// (recorded at upload), else by its SHA-256; with two threads, copying and checking
+// of different blocks overlap. Staged files are not synced one by one: each starts
 // its writeback as soon as it is written (sync_file_range), and Commit() syncs the
 // filesystem once, renames them into blocks/, writes the reference file and syncs
 // once more.
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -39,7 +41,8 @@ class LocalBackupWriter final : public BackupWriter {
   Result<bool> Has(std::string_view digest) override;
   std::string TakeBuffer() override;
   Status Put(std::string digest, std::string data) override;
-  Status PutFromFile(std::string digest, int fd, uint64_t offset, size_t length) override;
+  Status PutFromFile(std::string digest, std::optional<uint32_t> crc32c, int fd, uint64_t offset,
+                     size_t length) override;
   Status Commit(std::string_view backup_id, const Manifest& manifest) override;
   const std::vector<std::string>& added() const override { return added_; }
   uint64_t added_bytes() const override { return added_bytes_; }
@@ -49,6 +52,7 @@ class LocalBackupWriter final : public BackupWriter {
     std::string digest;
     std::string data;  // the bytes, unless `fd` >= 0
     int fd = -1;       // PutFromFile: bytes [offset, offset+length) of fd
+    std::optional<uint32_t> crc32c;  // PutFromFile: checks the copy instead of `digest`
     uint64_t offset = 0;
     size_t length = 0;
   };
@@ -64,7 +68,8 @@ class LocalBackupWriter final : public BackupWriter {
   // Writes one block into staging/ (writer thread); `scratch` is the thread's
   // buffer for verifying and for copies copy_file_range cannot do.
   Result<Staged> Stage(const Block& block, std::string& scratch);
-  // Copies block.fd's range into `out` and checks it against block.digest.
+  // Copies block.fd's range into `out` and checks it against block.crc32c when known,
+  // else block.digest.
   Status CopyAndVerify(const Block& block, int out, std::string& scratch);
   // Closes the queue and waits until the writer threads have written everything.
   Status Drain();

@@ -270,11 +270,36 @@ expect "... and one SHA-256 per block" "$(js "(d['block_size'], d['algorithm'], 
   "$(/usr/bin/python3 -c "import os,sys; n=os.path.getsize(sys.argv[1]); print((1048576, 'sha256', (n + 1048575) // 1048576))" "$WORK/v2.img")"
 expect "... the first of which is the first block's" "$(js "d['digests'][0]")" \
   "$(head -c 1048576 "$WORK/v2.img" | sha256sum | cut -d' ' -f1)"
+expect "... and no CRC-32Cs (a backup's manifest has none)" "$(js "'crc32c' in d")" false
 expect "a stranger's blocks is 404" "$(req GET "/v3/projB/backups/$B2/blocks" "" tokB)" 404
 expect "GET blocks of a backup in error is 400" "$(req GET "/v3/projA/backups/$BE/blocks")" 400
 expect "GET blocks of an unknown backup is 404" "$(req GET "/v3/projA/backups/00000000-0000-0000-0000-000000000000/blocks")" 404
 
-# --- restore: to a new image, into an empty one, refusals; restoring held visible ---
+# The image's own block map also carries the CRC-32C of each block, recorded at upload:
+# the backup job checks its copies by them.
+expect "GET /v2/images/{id}/blocks is 200" "$(req GET "/v2/images/$I2/blocks" "" tokA none)" 200
+expect "... with one CRC-32C per block, the CRC-32C of that block's bytes" "$(/usr/bin/python3 - \
+  "$WORK/body" "$WORK/v2.img" <<'PY'
+import json, sys
+table = []
+for i in range(256):
+    c = i
+    for _ in range(8):
+        c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+    table.append(c)
+def crc32c(b):
+    c = 0xFFFFFFFF
+    for x in b:
+        c = table[(c ^ x) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFF
+d = json.load(open(sys.argv[1]))
+data = open(sys.argv[2], "rb").read()
+want = ["%08x" % crc32c(data[i:i + 1048576]) for i in range(0, len(data), 1048576)]
+print("match" if d.get("crc32c") == want and len(want) == len(d["digests"]) else
+      f"got {d.get('crc32c')}, want {want}")
+PY
+)" match
+
 BLOCK=$(block_path backups "$WORK/v1.img" 0)
 mv "$BLOCK" "$WORK/saved-block"
 mkfifo "$BLOCK"

@@ -7,9 +7,11 @@
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
+#include "common/crc32c.h"
 #include "service/backup/backup_codec.h"
 #include "tests/unit/service/backup/backup_test_util.h"
 
@@ -141,6 +143,22 @@ class BackupServiceTest : public ::testing::Test {
     return inst.ImageBytes(t->image_id);
   }
 
+  // Backs `image` up and waits for the job: with the writer copying from the image's
+  // file when `local`, else read by the job through RangeReader::ReadAt (no fd).
+  Backup BackUpReading(const std::string& image, bool local) {
+    if (local) return a().BackUp(image);
+    Gate gate;
+    gate.Open();
+    GatedImageStore images(a().image_store(), gate);
+    BackupService svc(a().backups(), a().store(), a().images(), images, SystemClock::Get(), {});
+    CreateBackupRequest r;
+    r.image_id = image;
+    r.project_id = "p";
+    std::string id = svc.Create(r)->id;
+    svc.WaitIdle();
+    return *a().backups().Get(id);
+  }
+
   imagefs::testing::TempDir dir_{"backup-service-test"};
   std::string store_dir_ = dir_.File("store");
   std::unique_ptr<Instance> a_ = std::make_unique<Instance>(dir_.File("a"), store_dir_);
@@ -165,6 +183,24 @@ TEST_F(BackupServiceTest, RestoreToNewImageGivesTheOriginalBytes) {
   Backup b = a().BackUp(a().AddImage(data));
   EXPECT_EQ(RestoreToNewImage(a(), b.id), data);
   EXPECT_EQ(a().backups().Get(b.id)->status, BackupStatus::kAvailable);
+}
+
+// The restored image's block map carries CRC-32Cs again (the backup's manifest has
+// none), so a backup of the restored image checks its copies by CRC too.
+TEST_F(BackupServiceTest, ARestoredImageHasTheCrcsOfItsBytes) {
+  std::string data = RandomBytes(2 * kBlock + 7, 24);
+  std::string image = a().AddImage(data, "img", /*crcs=*/false);
+  Backup b = a().BackUp(image);
+  Result<RestoreTicket> t = a().service().Restore({b.id, std::nullopt, "r", "p"});
+  ASSERT_TRUE(t.ok()) << t.status();
+  a().service().WaitIdle();
+  Result<wire::BlockMap> map = a().images().GetBlockMap(t->image_id);
+  ASSERT_TRUE(map.ok()) << map.status();
+  std::vector<uint32_t> want;
+  for (size_t at = 0; at < data.size(); at += kBlock) {
+    want.push_back(Crc32c(data.data() + at, std::min<size_t>(kBlock, data.size() - at)));
+  }
+  EXPECT_EQ(map->crc32c, want);
 }
 
 TEST_F(BackupServiceTest, OpenDataReadsTheBackupAcrossBlocksUntilItIsDeleted) {
@@ -348,22 +384,61 @@ TEST_P(RandomDeleteOrderTest, EveryStepKeepsExactlyTheLiveBlocks) {
 
 INSTANTIATE_TEST_SUITE_P(Seeds, RandomDeleteOrderTest, ::testing::Values(101u, 202u, 303u, 404u));
 
-TEST_F(BackupServiceTest, ImageBytesNotMatchingTheBlockMapEndInErrorAndStoreNothing) {
-  std::string image = a().AddImage(RandomBytes(3 * kBlock, 9));
+// An image whose bytes were damaged on disk after upload: the create job fails and
+// stores nothing, whether it checks its copies by the CRC-32C recorded at upload
+// (`crcs`) or, for a map recorded before imaged kept CRCs, by the SHA-256; and
+// whether the writer copies from the image's file or the job reads it (`local`).
+class DamagedImageTest : public BackupServiceTest,
+                         public ::testing::WithParamInterface<std::tuple<bool, bool>> {};
+
+TEST_P(DamagedImageTest, EndsInErrorAndStoresNothing) {
+  auto [crcs, local] = GetParam();
+  std::string data = RandomBytes(3 * kBlock, 9);
+  std::string image = a().AddImage(data, "img", crcs);
+  EXPECT_EQ(a().images().GetBlockMap(image)->crc32c.empty(), !crcs);
   {
     std::fstream f(dir_.File("a") + "/images/data/" + image,
                    std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(2 * kBlock + 5);
-    f.put('\x7f');
+    f.put(static_cast<char>(data[2 * kBlock + 5] ^ 0x10));
   }
-  Backup b = a().BackUp(image);
+  Backup b = BackUpReading(image, local);
   EXPECT_EQ(b.status, BackupStatus::kError);
-  EXPECT_NE(b.fail_reason.value_or("").find("does not match its digest"), std::string::npos);
+  // The check that caught it: the CRC when the map has CRCs, else the digest.
+  std::string reason = b.fail_reason.value_or("");
+  EXPECT_NE(reason.find(crcs ? "CRC-32C" : "does not match its digest"), std::string::npos)
+      << reason;
   EXPECT_TRUE(Stored().empty());
   ASSERT_TRUE(a().service().Delete(b.id).ok());
   a().service().WaitIdle();
   EXPECT_EQ(a().backups().Get(b.id).status().code(), StatusCode::kNotFound);
 }
+
+INSTANTIATE_TEST_SUITE_P(CrcsAndReaders, DamagedImageTest,
+                         ::testing::Combine(::testing::Bool(), ::testing::Bool()));
+
+// The CRC is what the job checks when the map has one: intact bytes whose recorded
+// CRC disagrees fail the backup (and could only pass if the job hashed instead).
+class WrongRecordedCrcTest : public BackupServiceTest,
+                             public ::testing::WithParamInterface<bool> {};
+
+TEST_P(WrongRecordedCrcTest, FailsTheBackup) {
+  bool local = GetParam();
+  std::string image = a().AddImage(RandomBytes(3 * kBlock, 23));
+  wire::BlockMap map = *a().images().GetBlockMap(image);
+  ASSERT_EQ(map.crc32c.size(), 3u);
+  map.crc32c[1] ^= 0x100;
+  ASSERT_TRUE(a().images()
+                  .UpdateImageWithBlockMap(
+                      image, [](wire::Image&) { return Status::Ok(); }, map)
+                  .ok());
+  Backup b = BackUpReading(image, local);
+  EXPECT_EQ(b.status, BackupStatus::kError);
+  EXPECT_NE(b.fail_reason.value_or("").find("CRC-32C"), std::string::npos);
+  EXPECT_TRUE(Stored().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Readers, WrongRecordedCrcTest, ::testing::Bool());
 
 TEST_F(BackupServiceTest, ExportedRecordImportsIntoAnotherInstanceSharingTheStore) {
   std::string data = RandomBytes(5 * kBlock + 1, 10);

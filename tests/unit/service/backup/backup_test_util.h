@@ -104,8 +104,9 @@ class Instance {
   }
   ~Instance() { service_.reset(); }
 
-  // An active raw image of project "p" holding `data`.
-  std::string AddImage(const std::string& data, const std::string& name = "img") {
+  // An active raw image of project "p" holding `data`. Without `crcs` its block map
+  // has no CRC-32Cs, as maps recorded before imaged kept them.
+  std::string AddImage(const std::string& data, const std::string& name = "img", bool crcs = true) {
     wire::Image img;
     img.id = NewUuid();
     img.name = name;
@@ -120,6 +121,7 @@ class Instance {
     EXPECT_TRUE(w->Commit().ok());
     wire::BlockMap map{img.id,   up.sha512_hex,    up.size,        up.block_size,
                        "sha256", up.block_digests, up.block_crc32c};
+    if (!crcs) map.crc32c.clear();
     Result<wire::Image> active = images_->UpdateImageWithBlockMap(
         img.id,
         [&](wire::Image& i) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/file.h>
 
+#include "common/crc32c.h"
 #include "service/backup/backup_codec.h"
 #include "service/backup/backup_store.h"
 #include "service/store/file_io.h"
@@ -105,8 +106,8 @@ class PutFromFileTest : public LocalBackupStoreTest {
 TEST_F(PutFromFileTest, CopiedBlocksAreVerifiedAndPublished) {
   UniqueFd src = Source(x_ + y_);
   std::unique_ptr<BackupWriter> w = std::move(store_->BeginBackup("c")).value();
-  ASSERT_TRUE(w->PutFromFile(Sha(x_), src.get(), 0, x_.size()).ok());
-  ASSERT_TRUE(w->PutFromFile(Sha(y_), src.get(), x_.size(), y_.size()).ok());
+  ASSERT_TRUE(w->PutFromFile(Sha(x_), std::nullopt, src.get(), 0, x_.size()).ok());
+  ASSERT_TRUE(w->PutFromFile(Sha(y_), std::nullopt, src.get(), x_.size(), y_.size()).ok());
   Manifest m{x_.size() + y_.size(), 1 << 20, {Sha(x_), Sha(y_)}};
   ASSERT_TRUE(w->Commit("b1", m).ok());
   EXPECT_EQ(w->added_bytes(), x_.size() + y_.size());
@@ -118,8 +119,8 @@ TEST_F(PutFromFileTest, CopiedBlocksAreVerifiedAndPublished) {
 TEST_F(PutFromFileTest, BytesNotMatchingTheDigestFailTheCommitAndPublishNothing) {
   UniqueFd src = Source(x_ + y_);
   std::unique_ptr<BackupWriter> w = std::move(store_->BeginBackup("c")).value();
-  ASSERT_TRUE(w->PutFromFile(Sha(x_), src.get(), 0, x_.size()).ok());
-  Status put = w->PutFromFile(Sha(x_ + "!"), src.get(), x_.size(), y_.size());
+  ASSERT_TRUE(w->PutFromFile(Sha(x_), std::nullopt, src.get(), 0, x_.size()).ok());
+  Status put = w->PutFromFile(Sha(x_ + "!"), std::nullopt, src.get(), x_.size(), y_.size());
   Manifest m{x_.size() + y_.size(), 1 << 20, {Sha(x_), Sha(x_ + "!")}};
   Status committed = put.ok() ? w->Commit("b1", m) : put;
   EXPECT_EQ(committed.code(), StatusCode::kDataLoss) << committed;
@@ -130,10 +131,43 @@ TEST_F(PutFromFileTest, BytesNotMatchingTheDigestFailTheCommitAndPublishNothing)
   EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/c/refs/me/b1"));
 }
 
+// With the CRC-32C recorded at upload, the staged copy is checked against that
+// instead of the digest: a copy that matches it is published...
+TEST_F(PutFromFileTest, CopiesMatchingTheirCrcArePublished) {
+  UniqueFd src = Source(x_ + y_);
+  std::unique_ptr<BackupWriter> w = std::move(store_->BeginBackup("c")).value();
+  ASSERT_TRUE(w->PutFromFile(Sha(x_), Crc32c(x_.data(), x_.size()), src.get(), 0, x_.size()).ok());
+  ASSERT_TRUE(
+      w->PutFromFile(Sha(y_), Crc32c(y_.data(), y_.size()), src.get(), x_.size(), y_.size()).ok());
+  Manifest m{x_.size() + y_.size(), 1 << 20, {Sha(x_), Sha(y_)}};
+  ASSERT_TRUE(w->Commit("b1", m).ok());
+  EXPECT_EQ(Blocks(), (std::set<std::string>{Sha(x_), Sha(y_)}));
+  std::unique_ptr<RangeReader> r = std::move(store_->OpenBlock("c", Sha(x_))).value();
+  EXPECT_EQ(*r->ReadExactly(0, r->size()), x_);
+}
+
+// ... and one that does not fails the backup with DataLoss and publishes nothing,
+// though its digest is right: the CRC is what is checked.
+TEST_F(PutFromFileTest, ACopyNotMatchingItsCrcFailsTheCommitAndPublishesNothing) {
+  UniqueFd src = Source(x_ + y_);
+  std::unique_ptr<BackupWriter> w = std::move(store_->BeginBackup("c")).value();
+  ASSERT_TRUE(w->PutFromFile(Sha(x_), Crc32c(x_.data(), x_.size()), src.get(), 0, x_.size()).ok());
+  uint32_t wrong = Crc32c(y_.data(), y_.size()) ^ 1;
+  Status put = w->PutFromFile(Sha(y_), wrong, src.get(), x_.size(), y_.size());
+  Manifest m{x_.size() + y_.size(), 1 << 20, {Sha(x_), Sha(y_)}};
+  Status committed = put.ok() ? w->Commit("b1", m) : put;
+  EXPECT_EQ(committed.code(), StatusCode::kDataLoss) << committed;
+  EXPECT_NE(committed.message().find("CRC-32C"), std::string::npos) << committed;
+  w.reset();
+  EXPECT_TRUE(Blocks().empty());
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.path() + "/c/staging"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/c/refs/me/b1"));
+}
+
 TEST_F(PutFromFileTest, AFileShorterThanTheBlockIsDataLoss) {
   UniqueFd src = Source(y_);
   std::unique_ptr<BackupWriter> w = std::move(store_->BeginBackup("c")).value();
-  Status put = w->PutFromFile(Sha(x_), src.get(), 0, x_.size());
+  Status put = w->PutFromFile(Sha(x_), std::nullopt, src.get(), 0, x_.size());
   Manifest m{x_.size(), 1 << 20, {Sha(x_)}};
   Status committed = put.ok() ? w->Commit("b1", m) : put;
   EXPECT_EQ(committed.code(), StatusCode::kDataLoss) << committed;
