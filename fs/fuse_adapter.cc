@@ -259,6 +259,7 @@ void OnInit(void* userdata, fuse_conn_info* conn) {
   } else {
     conn->want &= ~(FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
   }
+  if (s->options.max_read > 0) conn->max_read = s->options.max_read;
   // Kernel default 12 throttles read-ahead and async direct I/O.
   conn->max_background = 64;
   conn->congestion_threshold = 48;

@@ -134,10 +134,16 @@ Status ApplyOption(MountOptions& o, const std::string& opt) {
     return it->second(o, std::string_view(opt).substr(eq + 1))
         .Annotate("option " + std::string(key));
   }
-  // Everything else is libfuse's; note the two imagefs also acts on.
+  // Everything else is libfuse's; note the ones imagefs also acts on.
   if (opt == "ro") o.read_only = true;
   if (opt == "rw") o.read_only = false;
   if (opt == "allow_other") o.allow_other = true;
+  if (key == "max_read" && eq != std::string::npos) {
+    // libfuse wants init() to ask for the same size, or it refuses the mount.
+    IMAGEFS_ASSIGN_OR_RETURN(int64_t n, ParseInt(std::string_view(opt).substr(eq + 1), 4096,
+                                                 int64_t{1} << 30));
+    o.max_read = static_cast<uint32_t>(n);
+  }
   o.fuse_options.push_back(opt);
   return Status::Ok();
 }

@@ -95,6 +95,10 @@ struct MountOptions {
   // When daemonized, stderr goes here (else /dev/null). Default: none.
   std::string log_file;
 
+  // The FUSE max_read option's value, also passed through below (0: not given):
+  // init() must repeat it to libfuse.
+  uint32_t max_read = 0;
+
   // Options passed through to libfuse's mount (fsname, subtype, default_permissions,
   // allow_other, ro, max_read, ...), in order.
   std::vector<std::string> fuse_options;

@@ -137,6 +137,15 @@ TEST_P(ReadTest, CorruptTransferIsNeverServed) {
   }
 }
 
+// §9: FUSE's own max_read option mounts (libfuse refuses the mount unless init()
+// asks for the same size) and caps the kernel's read requests, bytes unchanged.
+TEST_P(ReadTest, MaxReadOptionMountsAndReadsRight) {
+  std::string data = RandomData(3 * kMiB + 17, 10);
+  server().AddImage("capped", data);
+  Mount({"max_read=131072"});
+  EXPECT_TRUE(ReadAll(Path("images/capped")) == data);
+}
+
 // §7: with the recorded CRC-32Cs the mount checks fetched blocks by them, and with
 // verify=sha256 by the SHA-256 digests. A map whose digests are all wrong but whose
 // CRCs are right tells the two apart.

@@ -50,6 +50,7 @@ TEST(MountOptionsTest, OtherOptionsGoToFuseAfterTheDefaults) {
   const MountOptions& o = cl->options;
   EXPECT_TRUE(o.allow_other);
   EXPECT_TRUE(o.read_only);
+  EXPECT_EQ(o.max_read, 131072u);
   EXPECT_EQ(o.fuse_options,
             (std::vector<std::string>{"fsname=http://h", "subtype=imagefs", "default_permissions",
                                       "allow_other", "ro", "max_read=131072"}));
@@ -75,6 +76,8 @@ TEST(MountOptionsTest, MistakesAreInvalidArgument) {
   EXPECT_FALSE(Parse({"http://h", "/m", "-o", "fetch_threads=0"}).ok());
   EXPECT_FALSE(Parse({"http://h", "/m", "-o", "readahead_initial=2M,readahead=1M"}).ok());
   EXPECT_FALSE(Parse({"http://h", "/m", "--bogus"}).ok());
+  EXPECT_FALSE(Parse({"http://h", "/m", "-o", "max_read=abc"}).ok());
+  EXPECT_FALSE(Parse({"http://h", "/m", "-o", "max_read=100"}).ok());
   EXPECT_TRUE(Parse({"--help"})->show_help);
 }
 
