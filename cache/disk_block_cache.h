@@ -124,6 +124,8 @@ class DiskBlockCache final : public BlockCache {
     explicit Shared(size_t max_open_files) : index(max_open_files) {}
     Mutex mu;
     LruIndex index GUARDED_BY(mu);
+    // Signalled when punches finish (index.punching_bytes() went down).
+    CondVar punched{&mu};
   };
   class Pin;
 

@@ -24,6 +24,7 @@ bool DiskBlockCache::RunEvictions(EvictionPlan plan, const std::shared_ptr<Fligh
       shared_->index.FinishPunch(plan.punches[i], punched[i]);
       shared_->index.MaybeRemove(*plan.punches[i].version, flight, &plan);
     }
+    if (!plan.punches.empty()) shared_->punched.SignalAll();
   }
   for (const std::shared_ptr<Version>& v : plan.removals) {
     if (Status s = RemoveFile(PathOf(v->name)); !s.ok()) {

@@ -193,6 +193,17 @@ bool DiskBlockCache::ReserveSpace(uint64_t need, uint64_t extra) {
     shared_->index.Release(need);  // victims still hold their bytes: do not overcommit
     return false;
   }
+  if (reserved) {
+    // Our victims are punched; another thread's may not be yet, and writing now would
+    // take the disk past the limit for a moment (one block per such thread). Punches
+    // always finish, so this waits at most for the ones already under way.
+    MutexLock lock(&shared_->mu);
+    const LruIndex& idx = shared_->index;
+    while (idx.punching_bytes() > 0 &&
+           idx.used_bytes() + idx.punching_bytes() > config_.options.capacity_bytes) {
+      shared_->punched.Wait(&shared_->mu);
+    }
+  }
   return reserved;
 }
 

@@ -148,6 +148,7 @@ uint64_t LruIndex::EvictOne(const LruEntry& e, const std::shared_ptr<Flight>& fl
   b.state = BlockState::kEvicting;
   b.flight = flight;
   used_bytes_ -= b.length;
+  punching_bytes_ += b.length;
   plan->punches.push_back(EvictionPlan::Punch{v.shared_from_this(), v.file, e.index,
                                               e.index * v.name.block_size, b.length});
   ++plan->evicted_blocks;
@@ -186,12 +187,14 @@ void LruIndex::EvictCorrupt(Version& v, uint64_t index, const std::shared_ptr<Fl
   b->state = BlockState::kEvicting;
   b->flight = flight;
   used_bytes_ -= b->length;
+  punching_bytes_ += b->length;
   plan->punches.push_back(EvictionPlan::Punch{v.shared_from_this(), v.file, index,
                                               index * v.name.block_size, b->length});
   ++changes_;
 }
 
 void LruIndex::FinishPunch(const EvictionPlan::Punch& punch, bool punched) {
+  punching_bytes_ -= punch.length;
   Version& v = *punch.version;
   auto it = v.blocks.find(punch.index);
   assert(it != v.blocks.end() && it->second.state == BlockState::kEvicting);

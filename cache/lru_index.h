@@ -140,6 +140,9 @@ class LruIndex {
   // Its dead bytes stop counting now; the caller unlinks before writing anything.
   void MaybeRemove(Version& v, const std::shared_ptr<Flight>& flight, EvictionPlan* plan);
   uint64_t used_bytes() const { return used_bytes_; }
+  // Bytes of evicted blocks whose punches have not finished: no longer used, but
+  // still allocated on disk until FinishPunch.
+  uint64_t punching_bytes() const { return punching_bytes_; }
 
   // --- Open data files, at most max_open_files (the least recently used are closed).
   // Installs `file` as v's open file unless it has one; files to close (outside the
@@ -167,6 +170,7 @@ class LruIndex {
   LruList lru_;                     // kPresent blocks, least recently used first
   std::list<Version*> open_files_;  // versions with an open file, most recent first
   uint64_t used_bytes_ = 0;
+  uint64_t punching_bytes_ = 0;
   uint64_t next_generation_ = 1;
   uint64_t changes_ = 0;
 };

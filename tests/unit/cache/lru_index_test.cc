@@ -41,10 +41,13 @@ TEST_F(LruIndexTest, ReserveEvictsLeastRecentlyUsedFirst) {
   ASSERT_TRUE(index_.Reserve(20, 40, 0, true, flight_, &plan));
   EXPECT_EQ(Victims(plan), (std::vector<uint64_t>{1, 2}));
   EXPECT_EQ(index_.used_bytes(), 40u);  // 2 left + 20 reserved
+  // The victims no longer count as used, but hold their disk space until punched.
+  EXPECT_EQ(index_.punching_bytes(), 20u);
   EXPECT_EQ(index_.FindBlock(*v, 1)->state, BlockState::kEvicting);
-  for (const auto& p : plan.punches) {
-    index_.FinishPunch(p, true);
-  }
+  index_.FinishPunch(plan.punches[0], true);
+  EXPECT_EQ(index_.punching_bytes(), 10u);
+  index_.FinishPunch(plan.punches[1], true);
+  EXPECT_EQ(index_.punching_bytes(), 0u);
   EXPECT_EQ(index_.FindBlock(*v, 1), nullptr);
 }
 
@@ -103,7 +106,9 @@ TEST_F(LruIndexTest, FailedPunchCountsAsDeadBytes) {
   EvictionPlan plan;
   ASSERT_TRUE(index_.Reserve(0, 0, 0, true, flight_, &plan));
   EXPECT_EQ(index_.used_bytes(), 0u);
+  EXPECT_EQ(index_.punching_bytes(), 10u);
   index_.FinishPunch(plan.punches[0], false);
+  EXPECT_EQ(index_.punching_bytes(), 0u);  // not punched: counted as used (dead) again
   EXPECT_EQ(index_.used_bytes(), 10u);
   EXPECT_EQ(v->dead_bytes, 10u);
   index_.MaybeRemove(*v, flight_, &plan);
