@@ -44,7 +44,7 @@ ImageFsOptions FsOptions(const MountOptions& o) {
   f.reader.fetch_run = o.fetch_run;
   f.reader.fetch_threads = o.fetch_threads;
   f.reader.retry_deadline = o.retry_deadline;
-  f.verify_by_crc = o.verify == "crc32c";
+  f.verify_by_crc = o.verify_by_crc;
   return f;
 }
 

@@ -105,7 +105,13 @@ const std::map<std::string, Setter, std::less<>>& ValueOptions() {
       {"gid", Id(&MountOptions::gid)},
       {"log_level", Text(&MountOptions::log_level)},
       {"log_file", Text(&MountOptions::log_file)},
-      {"verify", Text(&MountOptions::verify)},
+      {"verify", [](MountOptions& o, std::string_view v) -> Status {
+         if (v != "crc32c" && v != "sha256") {
+           return InvalidArgument("must be crc32c or sha256, got '" + std::string(v) + "'");
+         }
+         o.verify_by_crc = v == "crc32c";
+         return Status::Ok();
+       }},
   };
   return *table;
 }
@@ -182,9 +188,6 @@ Status Validate(MountOptions& o) {
     return InvalidArgument("max_inflight must be at least twice fetch_run");
   }
   if (o.retry_deadline.count() <= 0) return InvalidArgument("retry_deadline must be > 0");
-  if (o.verify != "crc32c" && o.verify != "sha256") {
-    return InvalidArgument("verify must be crc32c or sha256, got '" + o.verify + "'");
-  }
   if (!o.token_file.empty()) {
     IMAGEFS_ASSIGN_OR_RETURN(o.token, ReadTokenFile(o.token_file));
   }

@@ -76,10 +76,10 @@ struct MountOptions {
   // Reply to reads by splicing from the cache file instead of copying. Default: off
   // (measured equal or slower here; see docs/semantics.md §8).
   bool splice = false;
-  // How fetched blocks are checked: "crc32c" against the CRC-32C imaged recorded at
-  // upload when the block map has one (SHA-256 otherwise), or "sha256" always.
-  // Default: crc32c (see docs/semantics.md §7).
-  std::string verify = "crc32c";
+  // -o verify=crc32c (true): fetched blocks are checked against the CRC-32C imaged
+  // recorded at upload when the block map has one (SHA-256 otherwise);
+  // verify=sha256 (false): always against SHA-256. Default: true (docs/semantics.md §7).
+  bool verify_by_crc = true;
 
   // Owner of every file and directory. Default: the mounting user.
   uint32_t uid = 0;

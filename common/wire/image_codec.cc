@@ -80,22 +80,19 @@ Status Bad(std::string_view what) {
   return InvalidArgument("malformed image JSON: " + std::string(what));
 }
 
-// A CRC-32C as the block map shows it: 8 lower-case hex digits, most significant first.
+// A CRC-32C as the block map shows it: 8 lower-case hex digits, most significant first
+// (common/hex of its four bytes, big-endian).
 std::string CrcHex(uint32_t crc) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex(8, '0');
-  for (int i = 7; i >= 0; --i, crc >>= 4) hex[i] = kDigits[crc & 0xF];
-  return hex;
+  const char raw[4] = {static_cast<char>(crc >> 24), static_cast<char>(crc >> 16),
+                       static_cast<char>(crc >> 8), static_cast<char>(crc)};
+  return ToHex(std::string_view(raw, 4));
 }
 
 bool ParseCrcHex(std::string_view hex, uint32_t* crc) {
-  if (hex.size() != 8) return false;
+  std::string raw;
+  if (hex.size() != 8 || !FromHex(hex, &raw)) return false;
   uint32_t v = 0;
-  for (char c : hex) {
-    int d = HexDigitValue(c);
-    if (d < 0) return false;
-    v = (v << 4) | static_cast<uint32_t>(d);
-  }
+  for (char c : raw) v = (v << 8) | static_cast<uint8_t>(c);
   *crc = v;
   return true;
 }

@@ -83,13 +83,21 @@ TEST(ImageCodecTest, RejectsMalformedImages) {
   EXPECT_FALSE(ParseV2Image("{not json").ok());
 }
 
-TEST(ImageCodecTest, BlockMapRoundTripAndValidation) {
+// A block map of `size` bytes in 1 MiB blocks, with made-up digests.
+BlockMap MapOf(uint64_t size) {
   BlockMap m;
   m.image_id = "i";
   m.content_key = "k";
-  m.size = (3u << 20) + 5;
+  m.size = size;
   m.block_size = 1u << 20;
-  for (int i = 0; i < 4; ++i) m.digests.push_back(Sha256Raw(&i, sizeof i));
+  for (int i = 0; i < static_cast<int>(m.BlockCount()); ++i) {
+    m.digests.push_back(Sha256Raw(&i, sizeof i));
+  }
+  return m;
+}
+
+TEST(ImageCodecTest, BlockMapRoundTripAndValidation) {
+  BlockMap m = MapOf((3u << 20) + 5);  // 4 blocks
   std::string text = boost::json::serialize(ToJson(m));
   Result<BlockMap> back = ParseBlockMap(text);
   ASSERT_TRUE(back.ok()) << back.status();
@@ -98,15 +106,7 @@ TEST(ImageCodecTest, BlockMapRoundTripAndValidation) {
   EXPECT_FALSE(ParseBlockMap(boost::json::serialize(ToJson(m))).ok());
 }
 
-BlockMap TwoBlockMap() {
-  BlockMap m;
-  m.image_id = "i";
-  m.content_key = "k";
-  m.size = (1u << 20) + 1;
-  m.block_size = 1u << 20;
-  for (int i = 0; i < 2; ++i) m.digests.push_back(Sha256Raw(&i, sizeof i));
-  return m;
-}
+BlockMap TwoBlockMap() { return MapOf((1u << 20) + 1); }
 
 TEST(ImageCodecTest, BlockMapCrcsRoundTripAsEightHexDigits) {
   BlockMap m = TwoBlockMap();

@@ -32,13 +32,13 @@ TEST(MountOptionsTest, ParsesUrlMountpointAndOwnOptions) {
   EXPECT_EQ(o.fetch_threads, 4);
   EXPECT_TRUE(o.splice);
   EXPECT_TRUE(o.foreground);
-  EXPECT_EQ(o.verify, "crc32c");
+  EXPECT_TRUE(o.verify_by_crc);
 }
 
 TEST(MountOptionsTest, VerifyIsCrc32cOrSha256) {
   auto sha = Parse({"http://h", "/m", "-o", "verify=sha256"});
   ASSERT_TRUE(sha.ok()) << sha.status();
-  EXPECT_EQ(sha->options.verify, "sha256");
+  EXPECT_FALSE(sha->options.verify_by_crc);
   auto bad = Parse({"http://h", "/m", "-o", "verify=md5"});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
