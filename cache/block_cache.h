@@ -60,6 +60,17 @@ struct BlockRef {
   std::shared_ptr<void> pin;
 };
 
+// A whole image version on disk, pinned: every block of it is present and has been
+// verified since this process opened its data file, and none is evicted (no hole is
+// punched) until the WholeFileRef (all copies) is destroyed. `fd` is the data file: a
+// byte-identical copy of the image, exactly `size` bytes long, which the caller may
+// hand to the kernel (FUSE passthrough) but must not close or write.
+struct WholeFileRef {
+  int fd = -1;
+  uint64_t size = 0;
+  std::shared_ptr<void> pin;
+};
+
 struct BlockCacheStats {
   uint64_t hits = 0;           // Get/Lookup served from disk
   uint64_t misses = 0;         // Get that had to fetch
@@ -88,6 +99,11 @@ class BlockCache {
 
   // The block if it is cached (and verifies); never fetches.
   virtual std::optional<BlockRef> Lookup(const ImageLayout& image, uint64_t index) = 0;
+
+  // The whole version pinned, if every block is cached and already verified; never
+  // fetches, never verifies (a block not yet checked in this process makes it nullopt).
+  // Costs O(blocks of the image) under the cache's lock.
+  virtual std::optional<WholeFileRef> PinWhole(const ImageLayout& image) = 0;
 
   // True if the block is cached or being fetched now (cheap; no verification, no I/O).
   // For read-ahead decisions.

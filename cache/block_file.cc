@@ -164,6 +164,16 @@ Result<FileUsage> UsageOf(int fd) {
   return FileUsage{static_cast<uint64_t>(st.st_blocks) * 512, static_cast<uint64_t>(st.st_size)};
 }
 
+Result<FileStamp> StampOf(int fd) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    return ErrnoStatus(errno, "fstat");
+  }
+  auto ns = [](const struct timespec& t) { return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec; };
+  return FileStamp{static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
+                   ns(st.st_ctim), ns(st.st_mtim)};
+}
+
 Result<uint64_t> FreeBytes(const std::string& path) {
   struct statvfs vfs {};
   if (statvfs(path.c_str(), &vfs) != 0) {

@@ -73,6 +73,18 @@ struct FileUsage {
 };
 Result<FileUsage> UsageOf(int fd);
 
+// What changes whenever anyone writes, truncates, punches or replaces a file: its
+// inode number, size, and status-change and modification times (nanoseconds). The
+// ctime cannot be set from user space; it moves on every change to the file.
+struct FileStamp {
+  uint64_t ino = 0;
+  uint64_t size = 0;
+  int64_t ctime_ns = 0;
+  int64_t mtime_ns = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+Result<FileStamp> StampOf(int fd);
+
 // Bytes available to unprivileged users on the filesystem holding `path`.
 Result<uint64_t> FreeBytes(const std::string& path);
 

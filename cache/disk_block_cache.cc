@@ -64,6 +64,41 @@ class DiskBlockCache::Pin {
   const std::shared_ptr<OpenFile> file_;
 };
 
+// Keeps every block of a version unevictable, and its data file open, while a
+// WholeFileRef holds it.
+class DiskBlockCache::WholePin {
+ public:
+  // REQUIRES: shared->mu held by the caller; pins each block of `version` now.
+  WholePin(std::shared_ptr<Shared> shared, std::shared_ptr<Version> version, uint64_t blocks,
+           std::shared_ptr<OpenFile> file) REQUIRES(shared->mu)
+      : shared_(std::move(shared)), version_(std::move(version)), file_(std::move(file)) {
+    generations_.reserve(blocks);
+    for (uint64_t i = 0; i < blocks; ++i) {
+      Block* b = shared_->index.FindBlock(*version_, i);
+      ++b->pins;
+      generations_.push_back(b->generation);
+    }
+  }
+
+  ~WholePin() {
+    MutexLock lock(&shared_->mu);
+    for (uint64_t i = 0; i < generations_.size(); ++i) {
+      Block* b = shared_->index.FindBlock(*version_, i);
+      if (b != nullptr && b->generation == generations_[i] && b->pins > 0) {
+        --b->pins;
+      }
+    }
+  }
+  WholePin(const WholePin&) = delete;
+  WholePin& operator=(const WholePin&) = delete;
+
+ private:
+  const std::shared_ptr<Shared> shared_;
+  const std::shared_ptr<Version> version_;
+  const std::shared_ptr<OpenFile> file_;
+  std::vector<uint64_t> generations_;  // of block i, as pinned
+};
+
 DiskBlockCache::DiskBlockCache(const DiskBlockCacheConfig& config, Clock& clock, std::string root,
                                std::shared_ptr<OpenFile> lock_file, bool can_punch)
     : config_(config),
@@ -146,6 +181,49 @@ std::optional<BlockRef> DiskBlockCache::Lookup(const ImageLayout& image, uint64_
     }
   }
   return std::nullopt;
+}
+
+std::optional<WholeFileRef> DiskBlockCache::PinWhole(const ImageLayout& image) {
+  if (!ValidateLayout(image).ok() || image.size == 0) {
+    return std::nullopt;
+  }
+  const std::string stem = NameOf(image).Stem();
+  WholeFileRef ref;
+  for (int pass = 0; ref.pin == nullptr; ++pass) {
+    std::shared_ptr<Version> closed;  // to open, outside the lock
+    {
+      MutexLock lock(&shared_->mu);
+      std::shared_ptr<Version> v = shared_->index.Find(stem);
+      if (v == nullptr || v->removing != nullptr) {
+        return std::nullopt;
+      }
+      const uint64_t blocks = image.BlockCount();
+      for (uint64_t i = 0; i < blocks; ++i) {
+        const Block* b = shared_->index.FindBlock(*v, i);
+        if (b == nullptr || b->state != BlockState::kPresent || !b->verified) {
+          return std::nullopt;
+        }
+      }
+      if (v->file != nullptr) {
+        shared_->index.TouchFile(*v);
+        ref.fd = v->file->fd();
+        ref.pin = std::make_shared<WholePin>(shared_, v, blocks, v->file);
+      } else {
+        closed = std::move(v);
+      }
+    }
+    if (closed != nullptr && (pass > 0 || !OpenVersionFile(closed).ok())) {
+      return std::nullopt;
+    }
+  }
+  // Every block is present, so the file reaches at least the image's end; anything
+  // past it (written by someone else) would be read as image bytes by a passthrough.
+  Result<FileUsage> usage = UsageOf(ref.fd);
+  if (!usage.ok() || usage->size != image.size) {
+    return std::nullopt;  // the pin goes with `ref`
+  }
+  ref.size = image.size;
+  return ref;
 }
 
 bool DiskBlockCache::ContainsOrPending(const ImageLayout& image, uint64_t index) {

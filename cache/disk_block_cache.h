@@ -29,6 +29,11 @@
 // the fd table closes a data file and later reopens it, its blocks are checked again
 // (and forgotten outright if the inode changed). The cache assumes it alone writes
 // <dir>/v1 while it runs: damage done behind a data file's open fd is not noticed.
+// A clean close (the destructor) seals each open data file: the index records its
+// stamp (inode, size, ctime, mtime; block_file.h) and which blocks were verified.
+// The next Open trusts those blocks while the file's stamp is unchanged; any change
+// to the file moves its ctime, and the periodic flushes seal nothing, so after a
+// crash or an outside change every block is checked again.
 //
 // Space: used bytes (blocks present or being verified, reservations for writes in
 // progress, and bytes of evicted blocks not yet freed) never exceed capacity_bytes;
@@ -109,6 +114,7 @@ class DiskBlockCache final : public BlockCache {
   Result<BlockRef> Get(const ImageLayout& image, uint64_t index, uint32_t run,
                        const FetchFn& fetch) override;
   std::optional<BlockRef> Lookup(const ImageLayout& image, uint64_t index) override;
+  std::optional<WholeFileRef> PinWhole(const ImageLayout& image) override;
   bool ContainsOrPending(const ImageLayout& image, uint64_t index) override;
   Status Flush() override;
   BlockCacheStats stats() const override;
@@ -128,6 +134,7 @@ class DiskBlockCache final : public BlockCache {
     CondVar punched{&mu};
   };
   class Pin;
+  class WholePin;
 
   // What Examine found out about a block, under the lock.
   struct Step {
@@ -195,6 +202,9 @@ class DiskBlockCache final : public BlockCache {
 
   // disk_block_cache_open.cc: opening, reconciling, persisting.
   Status LoadFromDisk() EXCLUDES(shared_->mu);
+  // Writes the index; with `seal` (only when nothing else runs, at destruction) also
+  // the stamp of each open data file, so the next process trusts what was verified.
+  Status WriteIndex(bool seal) EXCLUDES(shared_->mu);
   void FlushLoop(const std::stop_token& stop);
 
   const DiskBlockCacheConfig config_;

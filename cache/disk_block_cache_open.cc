@@ -21,6 +21,7 @@ constexpr uint64_t kMaxIndexBytes = uint64_t{2} << 30;
 struct FoundFile {
   VersionName name;
   std::pair<uint64_t, uint64_t> id;
+  FileStamp stamp;
   std::vector<uint64_t> blocks;  // ascending
   bool extents_reliable = true;  // false: the filesystem reported holes as data
 };
@@ -30,7 +31,8 @@ Result<FoundFile> ScanDataFile(const std::string& path, const VersionName& name)
   IMAGEFS_ASSIGN_OR_RETURN(std::shared_ptr<OpenFile> file, OpenExisting(path, false));
   IMAGEFS_ASSIGN_OR_RETURN(auto extents, DataExtents(file->fd()));
   IMAGEFS_ASSIGN_OR_RETURN(FileUsage usage, UsageOf(file->fd()));
-  FoundFile found{name, file->id(), {}, true};
+  IMAGEFS_ASSIGN_OR_RETURN(FileStamp stamp, StampOf(file->fd()));
+  FoundFile found{name, file->id(), stamp, {}, true};
   uint64_t data_bytes = 0;
   const uint64_t count = name.BlockCount();
   for (const auto& [start, end] : extents) {
@@ -65,11 +67,15 @@ IndexSnapshot ReadIndex(const std::string& path) {
   return *std::move(snapshot);
 }
 
-void AdoptBlock(const FoundFile& f, uint64_t index, uint64_t check, LruIndex* idx) {
+// `sealed`: f is unchanged since the clean close that wrote the index, so a block
+// the index marks verified under that seal is verified now.
+void AdoptBlock(const FoundFile& f, uint64_t index, uint64_t check, bool sealed, LruIndex* idx) {
   std::shared_ptr<Version> v = idx->FindOrAdd(f.name, f.name.Stem());
   if (idx->FindBlock(*v, index) == nullptr) {
     v->file_id = f.id;
-    idx->AddFoundOnDisk(*v, index, f.name.BlockLength(index), check);
+    const bool verified = sealed && (check & kVerifiedUnderSeal) != 0;
+    idx->AddFoundOnDisk(*v, index, f.name.BlockLength(index), check & ~kVerifiedUnderSeal,
+                        verified);
   }
 }
 
@@ -80,16 +86,20 @@ void AdoptFoundBlocks(const IndexSnapshot& snapshot,
   // AddFoundOnDisk makes each block the least recently used: add the indexed blocks
   // newest first, then the unindexed ones, which so end up oldest.
   std::vector<const FoundFile*> by_version(snapshot.versions.size(), nullptr);
+  std::vector<bool> sealed(snapshot.versions.size(), false);
   for (size_t i = 0; i < snapshot.versions.size(); ++i) {
     auto it = found.find(snapshot.versions[i].Stem());
     by_version[i] = it == found.end() ? nullptr : &it->second;
+    sealed[i] = by_version[i] != nullptr && i < snapshot.seals.size() &&
+                snapshot.seals[i] == by_version[i]->stamp;
   }
   for (size_t i = snapshot.blocks.size(); i-- > 0;) {
     const auto& [ordinal, index] = snapshot.blocks[i];
     const FoundFile* f = by_version[ordinal];
     // Trust the index for membership only where the extents cannot be trusted.
     if (f != nullptr && (Contains(*f, index) || !f->extents_reliable)) {
-      AdoptBlock(*f, index, i < snapshot.checks.size() ? snapshot.checks[i] : 0, idx);
+      AdoptBlock(*f, index, i < snapshot.checks.size() ? snapshot.checks[i] : 0, sealed[ordinal],
+                 idx);
     }
   }
   for (const auto& [stem, f] : found) {
@@ -97,13 +107,16 @@ void AdoptFoundBlocks(const IndexSnapshot& snapshot,
       continue;
     }
     for (uint64_t index : f.blocks) {
-      AdoptBlock(f, index, 0, idx);  // not indexed: no check known, the digest decides
+      AdoptBlock(f, index, 0, false, idx);  // not indexed: no check known, the digest decides
     }
   }
 }
 
-// The present blocks of `idx`, least recently used first.
-IndexSnapshot Snapshot(const LruIndex& idx) {
+// The present blocks of `idx`, least recently used first. With `files`, also what a
+// seal needs: per version, its open data file (null if closed: a closed file may
+// have changed since its blocks were verified), and the verified blocks of open
+// ones marked kVerifiedUnderSeal.
+IndexSnapshot Snapshot(const LruIndex& idx, std::vector<std::shared_ptr<OpenFile>>* files) {
   IndexSnapshot snapshot;
   std::unordered_map<const Version*, uint32_t> ordinal;
   for (const LruEntry& e : idx.lru()) {
@@ -111,12 +124,35 @@ IndexSnapshot Snapshot(const LruIndex& idx) {
         ordinal.try_emplace(e.version, static_cast<uint32_t>(snapshot.versions.size()));
     if (added) {
       snapshot.versions.push_back(e.version->name);
+      if (files != nullptr) files->push_back(e.version->file);
     }
     snapshot.blocks.emplace_back(it->second, e.index);
     auto b = e.version->blocks.find(e.index);
-    snapshot.checks.push_back(b == e.version->blocks.end() ? 0 : b->second.check);
+    uint64_t check = b == e.version->blocks.end() ? 0 : b->second.check;
+    if (files != nullptr && e.version->file != nullptr && b != e.version->blocks.end() &&
+        b->second.verified && check != 0) {
+      check |= kVerifiedUnderSeal;
+    }
+    snapshot.checks.push_back(check);
   }
   return snapshot;
+}
+
+// Stamps each version whose file is open; a version that cannot be stamped loses its
+// blocks' verified marks.
+void Seal(const std::vector<std::shared_ptr<OpenFile>>& files, IndexSnapshot* snapshot) {
+  snapshot->seals.assign(snapshot->versions.size(), std::nullopt);
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (files[i] == nullptr) continue;
+    if (Result<FileStamp> stamp = StampOf(files[i]->fd()); stamp.ok()) {
+      snapshot->seals[i] = *stamp;
+    }
+  }
+  for (size_t i = 0; i < snapshot->blocks.size(); ++i) {
+    if (!snapshot->seals[snapshot->blocks[i].first].has_value()) {
+      snapshot->checks[i] &= ~kVerifiedUnderSeal;
+    }
+  }
 }
 
 }  // namespace
@@ -146,7 +182,8 @@ DiskBlockCache::~DiskBlockCache() {
     flusher_.request_stop();
     flusher_.join();
   }
-  if (Status s = Flush(); !s.ok()) {
+  // Nothing writes any more: the stamps taken now describe the files as they stay.
+  if (Status s = WriteIndex(/*seal=*/true); !s.ok()) {
     IMAGEFS_LOG(WARN, "block cache: cannot write the index at exit: {}", s.ToString());
   }
 }
@@ -184,14 +221,20 @@ Status DiskBlockCache::LoadFromDisk() {
   return Status::Ok();
 }
 
-Status DiskBlockCache::Flush() {
+Status DiskBlockCache::Flush() { return WriteIndex(/*seal=*/false); }
+
+Status DiskBlockCache::WriteIndex(bool seal) {
   MutexLock flush_lock(&flush_mu_);
   IndexSnapshot snapshot;
   uint64_t changes;
+  std::vector<std::shared_ptr<OpenFile>> files;
   {
     MutexLock lock(&shared_->mu);
     changes = shared_->index.changes();
-    snapshot = Snapshot(shared_->index);
+    snapshot = Snapshot(shared_->index, seal ? &files : nullptr);
+  }
+  if (seal) {
+    Seal(files, &snapshot);
   }
   IMAGEFS_RETURN_IF_ERROR(
       WriteFileAtomically(root_, std::string(kIndexName), EncodeIndex(snapshot)));

@@ -51,7 +51,23 @@ class Reader {
 
 Status Malformed(std::string_view what) { return DataLoss("cache index: " + std::string(what)); }
 
-Status ReadVersions(Reader* in, IndexSnapshot* snapshot) {
+Status ReadSeal(Reader* in, std::optional<FileStamp>* seal) {
+  uint8_t sealed = 0;
+  if (!in->Get(&sealed) || sealed > 1) {
+    return Malformed("bad seal flag");
+  }
+  if (sealed == 1) {
+    FileStamp stamp;
+    if (!in->Get(&stamp.ino) || !in->Get(&stamp.size) || !in->Get(&stamp.ctime_ns) ||
+        !in->Get(&stamp.mtime_ns)) {
+      return Malformed("truncated seal");
+    }
+    *seal = stamp;
+  }
+  return Status::Ok();
+}
+
+Status ReadVersions(Reader* in, uint32_t format, IndexSnapshot* snapshot) {
   uint32_t count = 0;
   if (!in->Get(&count) || count > in->remaining() / sizeof(uint16_t)) {
     return Malformed("bad version count");
@@ -68,6 +84,11 @@ Status ReadVersions(Reader* in, IndexSnapshot* snapshot) {
       return Malformed("bad version name");
     }
     snapshot->versions.push_back(*std::move(name));
+    std::optional<FileStamp> seal;
+    if (format >= 3) {
+      IMAGEFS_RETURN_IF_ERROR(ReadSeal(in, &seal));
+    }
+    snapshot->seals.push_back(seal);
   }
   return Status::Ok();
 }
@@ -90,8 +111,11 @@ Status ReadBlocks(Reader* in, IndexSnapshot* snapshot) {
     if (v >= snapshot->versions.size() || index >= snapshot->versions[v].BlockCount()) {
       return Malformed("block out of range");
     }
-    if (check != 0 && (check >> 32) != 1) {
+    if (check != 0 && (check >> 32) != 1 && (check >> 32) != 3) {
       return Malformed("bad block check");
+    }
+    if ((check & kVerifiedUnderSeal) != 0 && !snapshot->seals[v].has_value()) {
+      return Malformed("verified block of an unsealed version");
     }
     snapshot->blocks.emplace_back(v, index);
     snapshot->checks.push_back(check);
@@ -105,10 +129,19 @@ std::string EncodeIndex(const IndexSnapshot& snapshot) {
   std::string out(kMagic);
   Put(&out, kIndexFormat);
   Put(&out, static_cast<uint32_t>(snapshot.versions.size()));
-  for (const VersionName& name : snapshot.versions) {
-    std::string stem = name.Stem();
+  for (size_t i = 0; i < snapshot.versions.size(); ++i) {
+    std::string stem = snapshot.versions[i].Stem();
     Put(&out, static_cast<uint16_t>(stem.size()));
     out += stem;
+    const bool sealed = i < snapshot.seals.size() && snapshot.seals[i].has_value();
+    Put(&out, static_cast<uint8_t>(sealed ? 1 : 0));
+    if (sealed) {
+      const FileStamp& stamp = *snapshot.seals[i];
+      Put(&out, stamp.ino);
+      Put(&out, stamp.size);
+      Put(&out, stamp.ctime_ns);
+      Put(&out, stamp.mtime_ns);
+    }
   }
   Put(&out, static_cast<uint64_t>(snapshot.blocks.size()));
   for (size_t i = 0; i < snapshot.blocks.size(); ++i) {
@@ -131,11 +164,11 @@ Result<IndexSnapshot> DecodeIndex(std::string_view bytes) {
   }
   Reader in(body.substr(kMagic.size()));
   uint32_t format = 0;
-  if (!in.Get(&format) || format != kIndexFormat) {
+  if (!in.Get(&format) || (format != kIndexFormat && format != 2)) {
     return Malformed("unknown format " + std::to_string(format));
   }
   IndexSnapshot snapshot;
-  IMAGEFS_RETURN_IF_ERROR(ReadVersions(&in, &snapshot));
+  IMAGEFS_RETURN_IF_ERROR(ReadVersions(&in, format, &snapshot));
   IMAGEFS_RETURN_IF_ERROR(ReadBlocks(&in, &snapshot));
   return snapshot;
 }

@@ -42,10 +42,12 @@ void LruIndex::AddPending(Version& v, uint64_t index, uint32_t length,
   b.flight = std::move(flight);
 }
 
-void LruIndex::AddFoundOnDisk(Version& v, uint64_t index, uint32_t length, uint64_t check) {
+void LruIndex::AddFoundOnDisk(Version& v, uint64_t index, uint32_t length, uint64_t check,
+                              bool verified) {
   Block& b = v.blocks[index];
   b = Block{};
   b.state = BlockState::kPresent;
+  b.verified = verified;
   b.length = length;
   b.check = check;
   b.generation = next_generation_++;
@@ -225,15 +227,18 @@ std::shared_ptr<OpenFile> LruIndex::InstallFile(Version& v, std::shared_ptr<Open
   }
   if (v.file_id.has_value() && *v.file_id != file->id()) {
     DropPresent(v);  // replaced behind our back: its blocks are not in this file
-  } else if (v.file_id.has_value()) {
+  } else if (v.opened) {
     // Reopened: a closed file may have changed (or been replaced by one that reused
-    // the inode number), so its blocks are checked again on first use.
+    // the inode number), so its blocks are checked again on first use. (The first
+    // open in this process keeps what the cache found at its own open: the file is
+    // the one it stamped then.)
     for (auto& [index, b] : v.blocks) {
       b.verified = false;
     }
   }
   v.file_id = file->id();
   v.file = std::move(file);
+  v.opened = true;
   open_files_.push_front(&v);
   v.open_pos = open_files_.begin();
   while (open_files_.size() > max_open_files_) {

@@ -64,6 +64,7 @@ struct Version : std::enable_shared_from_this<Version> {
   uint64_t dead_bytes = 0;
   std::shared_ptr<OpenFile> file;                        // null while closed
   std::optional<std::pair<uint64_t, uint64_t>> file_id;  // inode the blocks live in
+  bool opened = false;  // its file was open at some time in this process
   std::list<Version*>::iterator open_pos;                // valid iff file != nullptr
   std::shared_ptr<Flight> removing;  // non-null while the data file is being removed
 };
@@ -102,8 +103,10 @@ class LruIndex {
   Block* FindBlock(Version& v, uint64_t index);
   // Adds a kPending block owned by `flight`.
   void AddPending(Version& v, uint64_t index, uint32_t length, std::shared_ptr<Flight> flight);
-  // Adds a kPresent, unverified block found on disk as the least recently used.
-  void AddFoundOnDisk(Version& v, uint64_t index, uint32_t length, uint64_t check = 0);
+  // Adds a kPresent block found on disk as the least recently used; unverified unless
+  // `verified` (its file is unchanged since a clean close had verified it).
+  void AddFoundOnDisk(Version& v, uint64_t index, uint32_t length, uint64_t check = 0,
+                      bool verified = false);
   // kPending -> kPresent (most recently used, verified). Its bytes were reserved.
   void CommitPending(Version& v, uint64_t index);
   // kPresent -> kVerifying, owned by `flight`; out of the LRU list meanwhile.

@@ -23,6 +23,7 @@
 
 #include "common/log.h"
 #include "common/thread_annotations.h"
+#include "fs/fuse_channel.h"
 #include "fs/mount_tuning.h"
 
 namespace imagefs::fs {
@@ -116,7 +117,7 @@ class ErrorLog {
 class Session final : public KernelNotifier {
  public:
   explicit Session(const MountOptions& o)
-      : options(o), ttl(std::chrono::duration<double>(o.attr_ttl).count()) {}
+      : options(o), ttl(std::chrono::duration<double>(o.attr_ttl).count()), channel(o.passthrough) {}
 
   void Notify(std::vector<Change> changes) override {
     {
@@ -148,6 +149,7 @@ class Session final : public KernelNotifier {
   fuse_session* se = nullptr;
   ImageFs* fs = nullptr;
   ErrorLog errors;
+  FuseChannel channel;  // the device I/O when passthrough is wanted
 
  private:
   void RunNotifier(std::stop_token stop);
@@ -411,10 +413,12 @@ void OnOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     if (!opened.ok()) return ReplyError(req, "open", ino, opened.status());
     fi->fh = opened->fh;
     fi->keep_cache = opened->keep_cache ? 1 : 0;
-    // O_DIRECT opens are honoured by the kernel per file without FOPEN_DIRECT_IO,
-    // which would also disable mmap and the page cache for everyone else.
-    fi->direct_io = 0;
+    // Without passthrough, O_DIRECT opens are honoured by the kernel without
+    // FOPEN_DIRECT_IO; with it, they carry it so as to take no side in the inode's
+    // I/O mode (fs/passthrough.h).
+    fi->direct_io = opened->direct_io ? 1 : 0;
     fi->noflush = 1;  // nothing to flush on close
+    FuseChannel::ReplyBacking backing(opened->backing_id);
     if (fuse_reply_open(req, fi) != 0) From(req).fs->Release(opened->fh);
   });
 }
@@ -647,6 +651,11 @@ int RunFuseSession(const MountOptions& options, const FilesystemFactory& factory
     fuse_session_destroy(se);
     return 1;
   }
+  if (options.passthrough) {
+    Status s = session.channel.Install(
+        se, [](void* userdata) { return &static_cast<Session*>(userdata)->channel; });
+    if (!s.ok()) IMAGEFS_LOG_WARN("no FUSE passthrough: {}", s.ToString());
+  }
   AfterMount(options);
   fuse_daemonize(options.foreground ? 1 : 0);
   RedirectLog(options);
@@ -657,7 +666,7 @@ int RunFuseSession(const MountOptions& options, const FilesystemFactory& factory
   } else {
     session.fs = &(*built)->fs();
     session.StartNotifier();
-    session.fs->Start(&session);
+    session.fs->Start(&session, options.passthrough ? &session.channel : nullptr);
     IMAGEFS_LOG_INFO("mounted {} on {}", options.url, options.mountpoint);
     rc = Loop(options, se) == 0 ? 0 : 1;
     session.StopNotifier();

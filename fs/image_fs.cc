@@ -21,6 +21,8 @@ struct DirHandle {
 
 struct OpenFile {
   std::unique_ptr<ReadStream> stream;  // null: a member file, which reads as empty
+  uint64_t ino = 0;
+  IoMode mode = IoMode::kNone;  // what PassthroughOpens chose (passthrough.h)
 };
 
 constexpr std::string_view kMemberStatusXattr = "user.x-image-meta-member-status";
@@ -54,19 +56,24 @@ ImageFs::ImageFs(const ImageFsOptions& options, CatalogClient& client, cache::Bl
       ns_(NsOptions(options), client, clock,
           [this](std::vector<Change> changes) { sync_.Publish(std::move(changes)); }),
       block_maps_(client, store, clock, options.sync.retry_deadline, options.verify_by_crc),
-      reader_(options.reader, client, cache, clock) {}
+      reader_(options.reader, client, cache, clock),
+      passthrough_(cache) {}
 
 ImageFs::~ImageFs() {
   ReaderStats r = reader_.stats();
   cache::BlockCacheStats c = cache_.stats();
   IMAGEFS_LOG_INFO(
       "reads {} (demand fetches {}, read-ahead runs {}, refused {}); cache hits {} misses {} "
-      "fetches {} ({} MiB) joined {} corrupt {} evicted {}",
+      "fetches {} ({} MiB) joined {} corrupt {} evicted {}; passthrough opens {}",
       r.reads, r.demand_fetches, r.prefetch_runs, r.prefetch_refused, c.hits, c.misses, c.fetches,
-      c.fetched_bytes >> 20, c.joined, c.corrupt_blocks, c.evicted_blocks);
+      c.fetched_bytes >> 20, c.joined, c.corrupt_blocks, c.evicted_blocks,
+      passthrough_.passthrough_opens());
 }
 
-void ImageFs::Start(KernelNotifier* notifier) { sync_.Start(notifier); }
+void ImageFs::Start(KernelNotifier* notifier, KernelPassthrough* passthrough) {
+  passthrough_.SetKernel(passthrough);
+  sync_.Start(notifier);
+}
 
 Attr ImageFs::DirAttr(uint64_t ino) const {
   Attr a;
@@ -243,29 +250,41 @@ Result<OpenResult> ImageFs::Open(uint64_t ino, int flags) {
       return OpenResult{reinterpret_cast<uint64_t>(new OpenFile{}), false};
     }
     if ((flags & O_ACCMODE) != O_RDONLY) return PermissionDenied("backups are read-only");
-    return OpenBackup(node);
+    return OpenBackup(ino, node, flags);
   }
   if ((flags & O_ACCMODE) != O_RDONLY) return PermissionDenied("image files are read-only");
   IMAGEFS_ASSIGN_OR_RETURN(ImageNode node, LiveImage(ino));
-  return OpenImage(*node.image);
+  return OpenImage(ino, *node.image, flags);
+}
+
+// keep_cache is safe for every source: an active image's bytes never change (a new
+// version of an image is a new image id, hence a new inode), and a backup's neither.
+OpenResult ImageFs::OpenSource(uint64_t ino, ImageSource source, int flags) {
+  IoChoice io = passthrough_.Open(ino, source.layout.get(), flags);
+  auto* f = new OpenFile{reader_.Open(std::move(source)), ino, io.mode};
+  OpenResult r{reinterpret_cast<uint64_t>(f), /*keep_cache=*/true};
+  r.direct_io = io.direct_io;
+  if (io.mode == IoMode::kPassthrough) {
+    r.backing_id = io.backing_id;
+    r.keep_cache = false;  // the kernel refuses FOPEN_KEEP_CACHE with passthrough
+  }
+  return r;
 }
 
 // A backup's bytes come from imaged's GET .../backups/{id}/data, verified against
 // its block map (GET .../backups/{id}/blocks) and kept in the block cache like an
 // image's; read through when the service gives no block map (§12).
-Result<OpenResult> ImageFs::OpenBackup(const NsNode& node) {
+Result<OpenResult> ImageFs::OpenBackup(uint64_t ino, const NsNode& node, int flags) {
   const BackupInfo& b = *node.backup;
   if (b.status != "available") return PermissionDenied("backup " + b.id + " is " + b.status);
   ImageSource source;
   source.id = BackupSourceId(options_.project, b.id);
   source.size = b.size_bytes;
   IMAGEFS_ASSIGN_OR_RETURN(source.layout, block_maps_.LayoutForBackup(source.id, source.size));
-  auto* f = new OpenFile{reader_.Open(std::move(source))};
-  // A backup's bytes never change either.
-  return OpenResult{reinterpret_cast<uint64_t>(f), /*keep_cache=*/true};
+  return OpenSource(ino, std::move(source), flags);
 }
 
-Result<OpenResult> ImageFs::OpenImage(const wire::Image& img) {
+Result<OpenResult> ImageFs::OpenImage(uint64_t ino, const wire::Image& img, int flags) {
   if (img.status != wire::ImageStatus::kActive) {
     return PermissionDenied("image " + img.id + " is " + std::string(wire::ToString(img.status)));
   }
@@ -275,10 +294,7 @@ Result<OpenResult> ImageFs::OpenImage(const wire::Image& img) {
   if (source.size > 0) {
     IMAGEFS_ASSIGN_OR_RETURN(source.layout, block_maps_.LayoutFor(img));
   }
-  auto* f = new OpenFile{reader_.Open(std::move(source))};
-  // keep_cache is safe: an active image's bytes never change, and a new version of
-  // an image is a new image id, hence a new inode.
-  return OpenResult{reinterpret_cast<uint64_t>(f), /*keep_cache=*/true};
+  return OpenSource(ino, std::move(source), flags);
 }
 
 Result<ReadResult> ImageFs::Read(uint64_t fh, uint64_t offset, size_t size) {
@@ -287,7 +303,10 @@ Result<ReadResult> ImageFs::Read(uint64_t fh, uint64_t offset, size_t size) {
   return reader_.Read(*f->stream, offset, size);
 }
 
-void ImageFs::Release(uint64_t fh) { delete reinterpret_cast<OpenFile*>(fh); }
+void ImageFs::Release(uint64_t fh) {
+  std::unique_ptr<OpenFile> f(reinterpret_cast<OpenFile*>(fh));
+  passthrough_.Release(f->ino, f->mode);
+}
 
 Result<std::string> ImageFs::GetXattr(uint64_t ino, std::string_view name) {
   if (IsForeignNamespace(name)) return ForeignNamespace();

@@ -28,6 +28,7 @@
 #include "fs/catalog_state.h"
 #include "fs/catalog_sync.h"
 #include "fs/namespace_dirs.h"
+#include "fs/passthrough.h"
 #include "fs/reader.h"
 #include "fs/state_store.h"
 
@@ -67,6 +68,8 @@ struct DirItem {
 struct OpenResult {
   uint64_t fh = 0;
   bool keep_cache = false;
+  bool direct_io = false;  // FOPEN_DIRECT_IO
+  int backing_id = 0;      // > 0: the kernel reads this open from that backing file
 };
 
 struct FsTotals {
@@ -83,8 +86,9 @@ class ImageFs {
   ImageFs(const ImageFs&) = delete;
   ImageFs& operator=(const ImageFs&) = delete;
 
-  // Loads persisted state and starts refreshing (§6). `notifier` must outlive this.
-  void Start(KernelNotifier* notifier);
+  // Loads persisted state and starts refreshing (§6). `notifier` and `passthrough`
+  // (null: never pass through) must outlive this.
+  void Start(KernelNotifier* notifier, KernelPassthrough* passthrough = nullptr);
 
   // NotFound (ENOENT) for unknown names; Unavailable (EIO) for an unknown by-id/<uuid>
   // while the service is down (§6).
@@ -123,6 +127,7 @@ class ImageFs {
 
   FsTotals Totals() const;
   const Reader& reader() const { return reader_; }
+  const PassthroughOpens& passthrough() const { return passthrough_; }
   bool service_down() const { return sync_.service_down(); }
 
  private:
@@ -130,8 +135,9 @@ class ImageFs {
   Attr FileAttr(const ImageNode& node) const;
   Attr NsAttr(const NsNode& node) const;
   Result<ImageNode> LiveImage(uint64_t ino);
-  Result<OpenResult> OpenImage(const wire::Image& img);
-  Result<OpenResult> OpenBackup(const NsNode& node);
+  Result<OpenResult> OpenImage(uint64_t ino, const wire::Image& img, int flags);
+  Result<OpenResult> OpenBackup(uint64_t ino, const NsNode& node, int flags);
+  OpenResult OpenSource(uint64_t ino, ImageSource source, int flags);
   Status SetMemberStatus(uint64_t ino, std::string_view value);
   Result<Attr> RestoreBackup(uint64_t backup_ino, std::string_view name);
   CallOptions WriteCall() const;
@@ -146,6 +152,7 @@ class ImageFs {
   NamespaceDirs ns_;
   BlockMaps block_maps_;
   Reader reader_;
+  PassthroughOpens passthrough_;
 };
 
 }  // namespace imagefs::fs

@@ -124,6 +124,10 @@ bool ApplyFlag(MountOptions& o, std::string_view key) {
     o.splice = true;
   } else if (key == "nosplice") {
     o.splice = false;
+  } else if (key == "passthrough") {
+    o.passthrough = true;
+  } else if (key == "nopassthrough") {
+    o.passthrough = false;
   } else {
     return false;
   }
@@ -366,6 +370,8 @@ Mounts the image catalog of an OpenStack Images API v2 service (imaged or Glance
   -o max_threads=N       FUSE worker threads (default 64)
   -o read_ahead_kb=N     kernel read-ahead of the mount (default 1024; 0 = leave)
   -o splice|nosplice     splice cache hits to the kernel (default nosplice)
+  -o passthrough|nopassthrough  let the kernel read wholly cached images straight
+                         from the cache (default passthrough, where the kernel can)
   -o verify=crc32c|sha256  check fetched blocks by the CRC-32C imaged recorded
                          (default; SHA-256 where there is none) or by SHA-256
   -o uid=N,gid=N         owner of all files (default: the mounting user)

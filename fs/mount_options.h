@@ -80,6 +80,10 @@ struct MountOptions {
   // recorded at upload when the block map has one (SHA-256 otherwise);
   // verify=sha256 (false): always against SHA-256. Default: true (docs/semantics.md §7).
   bool verify_by_crc = true;
+  // Hand a wholly cached, verified image to the kernel as the backing file of later
+  // opens (FUSE passthrough, Linux 6.9+ and CAP_SYS_ADMIN), so their reads never reach
+  // this process. Default: on, used where the kernel allows (docs/semantics.md §8).
+  bool passthrough = true;
 
   // Owner of every file and directory. Default: the mounting user.
   uint32_t uid = 0;

@@ -22,7 +22,8 @@
 #   (and, for the two page-cache rows, the ceiling: ptfs with keep_cache / the local file)
 #   qemu-img convert -O raw of img.qcow2, cold and warm (after a remount) / the local file
 #   ls -l of the 10,000 images, first after mount and warm (median of 3)
-#   (and the cold read and cold convert again with -o verify=sha256)
+#   (and the cold read and cold convert again with -o verify=sha256, and the warm rows
+#   with -o nopassthrough)
 # ptfs gets the same kernel read-ahead as imagefs (read_ahead_kb=1024). The peers are
 # Debian's httpdirfs 1.2.5 (--cache, and --no-range-check because it wants
 # Accept-Ranges on a 206, which nginx does not send; as packaged it sleeps 100 ms per
@@ -345,6 +346,7 @@ baselines a
 
 # ------------------------------------------------------------------ imagefs
 log "=== imagefs (load $(cut -d' ' -f1-3 /proc/loadavg))"
+: >"$LOGS/imagefs.log"  # this run's mounts only (passthrough counts below)
 wipe_cache imagefs
 drop_caches; warm_sources
 t0=$(ns); mount_fs imagefs imagefs || die "imagefs mount (log: $LOGS/imagefs.log)"; t1=$(ns)
@@ -375,6 +377,16 @@ umount_fs imagefs
 drop_caches; warm_sources
 mount_fs imagefs imagefs && rec fs_seq_remount_disk "$(sread "$M/images/bench-big")"
 umount_fs imagefs
+# The warm rows again with -o nopassthrough (every read through this process, as
+# before passthrough, and as on a kernel before 6.9): what passthrough buys.
+IMAGEFS_OPTS="${IMAGEFS_OPTS:+$IMAGEFS_OPTS,}nopassthrough" mount_fs imagefs imagefs && {
+  rec fs_seq_remount_nopt "$(sread "$M/images/bench-big")"
+  rec fs_seq2_nopt "$(sread "$M/images/bench-big")"
+  rec fs_rand_buf_nopt "$(frand "$M/images/bench-big" 0)"
+  rec fs_qconv_warm_nopt "$(qconvert "$M/images/bench-qcow2")"
+}
+umount_fs imagefs
+rec fs_pt_opens "$(grep -o 'passthrough opens [0-9]*' "$LOGS/imagefs.log" | awk '{printf "%s%s", sep, $3; sep=" "}')"
 # The two cold rows again with every fetched block checked by SHA-256 instead of the
 # recorded CRC-32C (-o verify=sha256): what the default's cheaper check buys.
 wipe_cache imagefs
@@ -478,6 +490,9 @@ row() {
   gets=$(v fs_cold_gets); [[ $gets =~ ^[1-9][0-9]*$ ]] || gets=1
   echo "the cold read $(v fs_cold_gets) (avg $(( BIG_BYTES / gets >> 10 )) KiB), in the warm remount (read + convert) $(v fs_remount_gets);"
   echo "imagefs peak RSS (VmHWM) during the first mount $(v fs_hwm_mib) MiB."
+  echo "Passthrough opens (the kernel read the cache file itself) per imagefs mount, in order: $(v fs_pt_opens)."
+  echo "With -o nopassthrough (every read through imagefs): warm remount $(v fs_seq_remount_nopt) MB/s ($(ratio_of fs_seq_remount_nopt pt_seq) of ptfs),"
+  echo "second read $(v fs_seq2_nopt) MB/s ($(ratio_of fs_seq2_nopt local_seq) of the local file), buffered 4k $(v fs_rand_buf_nopt) IOPS ($(ratio_of fs_rand_buf_nopt local_rand_buf)), warm convert $(v fs_qconv_warm_nopt) s ($(ratio_of fs_qconv_warm_nopt local_qconv))."
   echo "With -o verify=sha256 (SHA-256 of every fetched block instead of the recorded CRC-32C):"
   echo "cold read $(v fs_seq_cold_sha) MB/s ($(ratio_of fs_seq_cold_sha curl_imaged) of curl), cold convert $(v fs_qconv_cold_sha) s."
   echo "Peers: httpdirfs 1.2.5 as packaged (--cache --no-range-check; sleeps 100 ms per HTTP request),"

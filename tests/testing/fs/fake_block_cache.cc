@@ -33,6 +33,8 @@ class FakeBlockCache final : public cache::BlockCache {
   Result<BlockRef> Get(const ImageLayout& image, uint64_t index, uint32_t run,
                        const cache::FetchFn& fetch) override;
   std::optional<BlockRef> Lookup(const ImageLayout& image, uint64_t index) override;
+  // One file per block here, so there is never a whole-image file to pass through.
+  std::optional<cache::WholeFileRef> PinWhole(const ImageLayout&) override { return std::nullopt; }
   bool ContainsOrPending(const ImageLayout& image, uint64_t index) override {
     std::lock_guard lock(mu_);
     std::string k = Key(image, index);

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "cache/index_file.h"
 #include "cache/version_name.h"
 #include "tests/unit/cache/cache_test_util.h"
 
@@ -110,6 +111,77 @@ TEST_F(DiskBlockCachePersistTest, UnindexedBlocksGetAChecksumThatCatchesLaterDam
   EXPECT_TRUE(SameBytes(MustGet(*cache, image_, 1, fetcher_), image_.Block(1)));
   EXPECT_TRUE(SameBytes(MustGet(*cache, image_, 2, fetcher_), image_.Block(2)));
   EXPECT_EQ(fetcher_.calls(), 4);
+}
+
+// A clean close seals each open data file with its stamp (inode, size, ctime,
+// mtime): the next cache trusts the blocks verified before it, while the file is
+// unchanged, and so can hand out the whole file at once.
+TEST_F(DiskBlockCachePersistTest, SealedFileIsTrustedAfterACleanClose) {
+  Populate(8);
+  auto cache = Open();
+  EXPECT_TRUE(cache->PinWhole(image_.layout()).has_value());
+  EXPECT_EQ(fetcher_.calls(), 8);
+}
+
+// Any change to the file while no cache had it open breaks the seal, even one that
+// leaves the bytes as they were: then every block is checked again on first use.
+TEST_F(DiskBlockCachePersistTest, AnyChangeWhileClosedBreaksTheSeal) {
+  Populate(8);
+  {
+    int fd = open(DataPath().c_str(), O_RDWR);
+    ASSERT_GE(fd, 0);
+    char c;
+    ASSERT_EQ(pread(fd, &c, 1, 3), 1);
+    ASSERT_EQ(pwrite(fd, &c, 1, 3), 1);  // the same byte: only the times move
+    close(fd);
+  }
+  {
+    auto cache = Open();
+    EXPECT_FALSE(cache->PinWhole(image_.layout()).has_value());
+    for (uint64_t i = 0; i < 8; ++i) {
+      EXPECT_TRUE(SameBytes(MustGet(*cache, image_, i, fetcher_), image_.Block(i)));
+    }
+    EXPECT_TRUE(cache->PinWhole(image_.layout()).has_value());  // checked again, intact
+  }
+  struct timespec times[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
+  ASSERT_EQ(utimensat(AT_FDCWD, DataPath().c_str(), times, 0), 0);  // touch
+  auto cache = Open();
+  EXPECT_FALSE(cache->PinWhole(image_.layout()).has_value());
+  EXPECT_EQ(fetcher_.calls(), 8);
+}
+
+// Only what was verified before the close is trusted after it.
+TEST_F(DiskBlockCachePersistTest, OnlyBlocksVerifiedBeforeTheCloseAreTrusted) {
+  Populate(8);
+  ASSERT_TRUE(std::filesystem::remove(root() + "/index"));  // all 8 found unverified
+  {
+    auto cache = Open();
+    for (uint64_t i = 0; i < 7; ++i) {
+      MustGet(*cache, image_, i, fetcher_);  // verifies 0..6 from disk; 7 stays unchecked
+    }
+  }
+  auto cache = Open();
+  EXPECT_FALSE(cache->PinWhole(image_.layout()).has_value());
+  EXPECT_TRUE(SameBytes(MustGet(*cache, image_, 7, fetcher_), image_.Block(7)));
+  EXPECT_TRUE(cache->PinWhole(image_.layout()).has_value());
+  EXPECT_EQ(fetcher_.calls(), 8);  // all from disk
+}
+
+// The periodic flush runs beside writers, so it seals nothing: after a crash the
+// next cache checks every block again.
+TEST_F(DiskBlockCachePersistTest, PeriodicFlushSealsNothing) {
+  auto cache = Open();
+  for (uint64_t i = 0; i < 8; ++i) {
+    MustGet(*cache, image_, i, fetcher_);
+  }
+  ASSERT_TRUE(cache->Flush().ok());
+  Result<std::string> bytes = ReadSmallFile(root() + "/index", 1 << 20);
+  ASSERT_TRUE(bytes.ok());
+  Result<IndexSnapshot> index = DecodeIndex(*bytes);
+  ASSERT_TRUE(index.ok()) << index.status();
+  ASSERT_EQ(index->checks.size(), 8u);
+  for (uint64_t check : index->checks) EXPECT_EQ(check & kVerifiedUnderSeal, 0u);
+  EXPECT_EQ(index->seals, (std::vector<std::optional<FileStamp>>(1)));
 }
 
 TEST_F(DiskBlockCachePersistTest, BlockIsVerifiedOnlyOnFirstUse) {

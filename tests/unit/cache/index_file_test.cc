@@ -42,8 +42,54 @@ TEST(IndexFileTest, BlockChecksRoundTrip) {
 
 TEST(IndexFileTest, MalformedCheckIsDataLoss) {
   IndexSnapshot s = Sample();
-  s.checks = {uint64_t{3} << 32, 0, 0, 0};  // neither 0 nor 2^32 | crc
+  s.checks = {uint64_t{5} << 32, 0, 0, 0};  // neither 0 nor 2^32 | crc (| 2^33)
   EXPECT_EQ(DecodeIndex(EncodeIndex(s)).status().code(), StatusCode::kDataLoss);
+}
+
+TEST(IndexFileTest, SealsAndVerifiedMarksRoundTrip) {
+  IndexSnapshot s = Sample();
+  s.seals = {FileStamp{12, 1000, -5, 1'700'000'000'123'456'789}, std::nullopt};
+  s.checks = {BlockCheck(7) | kVerifiedUnderSeal, 0, BlockCheck(9), BlockCheck(1)};
+  Result<IndexSnapshot> decoded = DecodeIndex(EncodeIndex(s));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  ExpectSame(*decoded, s);
+  EXPECT_EQ(decoded->checks, s.checks);
+  EXPECT_EQ(decoded->seals, s.seals);
+  // No seals given: every version decodes unsealed.
+  decoded = DecodeIndex(EncodeIndex(Sample()));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->seals, (std::vector<std::optional<FileStamp>>(2)));
+}
+
+TEST(IndexFileTest, VerifiedMarkOfAnUnsealedVersionIsDataLoss) {
+  IndexSnapshot s = Sample();
+  s.seals = {std::nullopt, FileStamp{1, 2, 3, 4}};
+  s.checks = {BlockCheck(7) | kVerifiedUnderSeal, 0, 0, 0};  // version 0 is unsealed
+  EXPECT_EQ(DecodeIndex(EncodeIndex(s)).status().code(), StatusCode::kDataLoss);
+}
+
+// Format 2 (before seals) is still read: the LRU order and CRC-32Cs survive an upgrade.
+TEST(IndexFileTest, Format2IsStillRead) {
+  std::string v2("IMGFSIDX", 8);
+  auto put = [&v2](uint64_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i) v2.push_back(static_cast<char>(value >> (8 * i)));
+  };
+  std::string stem = Sample().versions[0].Stem();
+  put(2, 4);
+  put(1, 4);
+  put(stem.size(), 2);
+  v2 += stem;
+  put(1, 8);
+  put(0, 4);
+  put(3, 8);
+  put(BlockCheck(42), 8);
+  v2 += Sha256Raw(v2.data(), v2.size());
+  Result<IndexSnapshot> decoded = DecodeIndex(v2);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->versions, std::vector<VersionName>{Sample().versions[0]});
+  EXPECT_EQ(decoded->blocks, (std::vector<std::pair<uint32_t, uint64_t>>{{0, 3}}));
+  EXPECT_EQ(decoded->checks, std::vector<uint64_t>{BlockCheck(42)});
+  EXPECT_EQ(decoded->seals, (std::vector<std::optional<FileStamp>>(1)));
 }
 
 TEST(IndexFileTest, EmptyRoundTrips) {

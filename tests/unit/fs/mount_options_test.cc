@@ -33,6 +33,16 @@ TEST(MountOptionsTest, ParsesUrlMountpointAndOwnOptions) {
   EXPECT_TRUE(o.splice);
   EXPECT_TRUE(o.foreground);
   EXPECT_TRUE(o.verify_by_crc);
+  EXPECT_TRUE(o.passthrough);
+}
+
+TEST(MountOptionsTest, PassthroughCanBeTurnedOff) {
+  auto off = Parse({"http://h", "/m", "-o", "nopassthrough"});
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_FALSE(off->options.passthrough);
+  auto on = Parse({"http://h", "/m", "-o", "nopassthrough,passthrough"});
+  ASSERT_TRUE(on.ok()) << on.status();
+  EXPECT_TRUE(on->options.passthrough);
 }
 
 TEST(MountOptionsTest, VerifyIsCrc32cOrSha256) {
