@@ -147,7 +147,12 @@ bool DiskBlockCache::StoreBlock(const ImageLayout& image, const Step& step, uint
   if (!ReserveSpace(bytes.size(), extra)) {
     return false;
   }
-  if (Status written = WriteAt(step.file->fd(), bytes, offset); !written.ok()) {
+  Status written;
+  {
+    std::lock_guard write_lock(step.file->write_mu());
+    written = WriteAt(step.file->fd(), bytes, offset);
+  }
+  if (!written.ok()) {
     WarnLimited("cannot write a cache block; serving it from memory", written);
     // Give back what a partial write allocated.
     PunchHole(step.file->fd(), offset, image.block_size).IgnoreError();
