@@ -93,11 +93,11 @@ Result<size_t> ReadAt(int fd, void* buf, size_t n, uint64_t offset) {
   return done;
 }
 
-Status WriteAt(int fd, std::string_view bytes, uint64_t offset) {
+Status WriteAt(int fd, std::string_view bytes, uint64_t offset, size_t max_piece) {
   size_t done = 0;
   while (done < bytes.size()) {
-    ssize_t w =
-        pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
+    const size_t piece = std::min(bytes.size() - done, std::max<size_t>(max_piece, 1));
+    ssize_t w = pwrite(fd, bytes.data() + done, piece, static_cast<off_t>(offset + done));
     if (w < 0 && errno == EINTR) {
       continue;
     }

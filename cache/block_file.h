@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -60,9 +61,10 @@ Result<std::shared_ptr<OpenFile>> MemoryFileWith(std::string_view bytes);
 // were read (fewer than `n` only at end of file).
 Result<size_t> ReadAt(int fd, void* buf, size_t n, uint64_t offset);
 
-// Writes all of `bytes` at `offset`, retrying short writes. ResourceExhausted when the
-// disk is full.
-Status WriteAt(int fd, std::string_view bytes, uint64_t offset);
+// Writes all of `bytes` at `offset`, at most `max_piece` bytes per pwrite, retrying
+// short writes. ResourceExhausted when the disk is full.
+Status WriteAt(int fd, std::string_view bytes, uint64_t offset,
+               size_t max_piece = std::numeric_limits<size_t>::max());
 
 // Deallocates [offset, offset + length) keeping the file size (reads return zeros).
 // Unimplemented if the filesystem cannot punch holes.

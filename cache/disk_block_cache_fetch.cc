@@ -150,7 +150,7 @@ bool DiskBlockCache::StoreBlock(const ImageLayout& image, const Step& step, uint
   Status written;
   {
     std::lock_guard write_lock(step.file->write_mu());
-    written = WriteAt(step.file->fd(), bytes, offset);
+    written = WriteAt(step.file->fd(), bytes, offset, config_.write_piece_bytes);
   }
   if (!written.ok()) {
     WarnLimited("cannot write a cache block; serving it from memory", written);

@@ -49,6 +49,27 @@ TEST_F(DiskBlockCacheTest, BlockRefPointsIntoAByteIdenticalDataFile) {
   EXPECT_TRUE(SameBytes(copy, image.bytes()));
 }
 
+// Blocks are written in pieces of write_piece_bytes; any piece size stores the same
+// bytes, one that divides nothing included.
+TEST_F(DiskBlockCacheTest, WritesInPiecesStoreTheSameBytes) {
+  FakeImage image("img-1", 3 * kBlock + 100, kBlock);
+  FaultyFetcher fetcher(image);
+  DiskBlockCacheConfig config = Config();
+  config.write_piece_bytes = 1000;
+  {
+    auto cache = Open(config);
+    for (uint64_t i = 0; i < 4; ++i) {
+      EXPECT_TRUE(SameBytes(MustGet(*cache, image, i, fetcher, 4), image.Block(i)));
+    }
+  }
+  std::string copy(image.bytes().size() + 1, '\0');
+  FILE* f = fopen((root() + "/" + NameOf(image.layout()).FileName()).c_str(), "rb");
+  ASSERT_NE(f, nullptr);
+  copy.resize(fread(copy.data(), 1, copy.size(), f));
+  fclose(f);
+  EXPECT_TRUE(SameBytes(copy, image.bytes()));
+}
+
 TEST_F(DiskBlockCacheTest, RunFetchesConsecutiveMissingBlocksInOneCall) {
   FakeImage image("img-1", 10 * kBlock, kBlock);
   FaultyFetcher fetcher(image);
