@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -625,6 +626,30 @@ void AfterMount(const MountOptions& o) {
   }
 }
 
+// Sends the session's device I/O through session.channel (fs/fuse_channel.h), which
+// speaks the passthrough parts of the protocol that libfuse 3.14 does not.
+void RouteThroughChannel(fuse_session* se, Session& session) {
+  fuse_custom_io io{};
+  io.read = [](int fd, void* buf, size_t len, void* userdata) {
+    return static_cast<Session*>(userdata)->channel.Read(fd, buf, len);
+  };
+  io.writev = [](int fd, struct iovec* iov, int count, void* userdata) {
+    return static_cast<Session*>(userdata)->channel.Writev(fd, iov, count);
+  };
+  // Replies spliced from cache files (-o splice), as libfuse does without custom I/O.
+  // Requests are never spliced in (OnInit turns FUSE_CAP_SPLICE_READ off), so no
+  // splice_receive: INIT and every other request come through Read.
+  io.splice_send = [](int fdin, off_t* offin, int fdout, off_t* offout, size_t len,
+                      unsigned int flags, void*) -> ssize_t {
+    return splice(fdin, offin, fdout, offout, len, flags);
+  };
+  const int fd = fuse_session_fd(se);
+  session.channel.Attach(fd);
+  if (int rc = fuse_session_custom_io(se, &io, fd); rc != 0) {
+    IMAGEFS_LOG_WARN("no FUSE passthrough: fuse_session_custom_io: {}", strerror(-rc));
+  }
+}
+
 void RedirectLog(const MountOptions& o) {
   if (o.foreground || o.log_file.empty()) return;
   int fd = open(o.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -651,11 +676,7 @@ int RunFuseSession(const MountOptions& options, const FilesystemFactory& factory
     fuse_session_destroy(se);
     return 1;
   }
-  if (options.passthrough) {
-    Status s = session.channel.Install(
-        se, [](void* userdata) { return &static_cast<Session*>(userdata)->channel; });
-    if (!s.ok()) IMAGEFS_LOG_WARN("no FUSE passthrough: {}", s.ToString());
-  }
+  if (options.passthrough) RouteThroughChannel(se, session);
   AfterMount(options);
   fuse_daemonize(options.foreground ? 1 : 0);
   RedirectLog(options);

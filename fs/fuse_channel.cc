@@ -7,9 +7,6 @@
 #include <cerrno>
 #include <string>
 
-#define FUSE_USE_VERSION 312
-#include <fuse_lowlevel.h>
-
 #include "common/log.h"
 
 namespace imagefs::fs {
@@ -67,27 +64,6 @@ constexpr unsigned long kIocBackingClose = _IOW(229, 2, uint32_t);
 thread_local int t_reply_backing = 0;
 
 }  // namespace
-
-Status FuseChannel::Install(fuse_session* se, FuseChannel* (*self)(void* userdata)) {
-  static FuseChannel* (*s_self)(void*) = nullptr;
-  s_self = self;
-  fuse_custom_io io{};
-  io.read = [](int fd, void* buf, size_t len, void* ud) { return s_self(ud)->Read(fd, buf, len); };
-  io.writev = [](int fd, struct iovec* iov, int count, void* ud) {
-    return s_self(ud)->Writev(fd, iov, count);
-  };
-  // Replies spliced from cache files, as libfuse does without custom I/O. Requests
-  // are never spliced in (the adapter turns FUSE_CAP_SPLICE_READ off), so no
-  // splice_receive: INIT and every other request come through Read.
-  io.splice_send = [](int fdin, off_t* offin, int fdout, off_t* offout, size_t len,
-                      unsigned int flags, void*) -> ssize_t {
-    return splice(fdin, offin, fdout, offout, len, flags);
-  };
-  dev_fd_ = fuse_session_fd(se);
-  int rc = fuse_session_custom_io(se, &io, dev_fd_);
-  if (rc != 0) return ErrnoStatus(-rc, "fuse_session_custom_io");
-  return Status::Ok();
-}
 
 ssize_t FuseChannel::Read(int fd, void* buf, size_t len) {
   ssize_t n = ::read(fd, buf, len);

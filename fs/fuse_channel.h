@@ -1,8 +1,9 @@
 // FuseChannel: the session's /dev/fuse I/O, to speak the part of the FUSE protocol
 // that libfuse 3.14 (Debian 12) predates: passthrough (protocol 7.40, Linux 6.9).
 //
-// Installed as the session's custom I/O (fuse_session_custom_io), it reads requests
-// and writes replies exactly as libfuse would, and on the way out
+// The FUSE adapter installs Read and Writev as the session's custom I/O
+// (fuse_session_custom_io; this file knows the kernel's protocol, not libfuse). They
+// read requests and write replies exactly as libfuse would, and on the way out
 //   - adds FUSE_PASSTHROUGH and a stack depth of 1 to the INIT reply, when the kernel
 //     offered it and the mount wants it;
 //   - adds FOPEN_PASSTHROUGH and a backing id to an open reply that the replying
@@ -26,18 +27,14 @@
 #include "common/status.h"
 #include "fs/passthrough.h"
 
-struct fuse_session;
-
 namespace imagefs::fs {
 
 class FuseChannel final : public KernelPassthrough {
  public:
   explicit FuseChannel(bool want_passthrough) : want_(want_passthrough) {}
 
-  // After fuse_session_mount: routes the session's device I/O through this channel.
-  // `userdata` is what libfuse hands the I/O callbacks (the session's userdata),
-  // and `self` maps it back to this channel.
-  Status Install(fuse_session* se, FuseChannel* (*self)(void* userdata));
+  // The mounted /dev/fuse descriptor, for the backing-file ioctls.
+  void Attach(int dev_fd) { dev_fd_ = dev_fd; }
 
   // KernelPassthrough
   bool Available() const override { return available_; }
@@ -53,7 +50,7 @@ class FuseChannel final : public KernelPassthrough {
     ReplyBacking& operator=(const ReplyBacking&) = delete;
   };
 
-  // The custom I/O itself (public for the C callbacks).
+  // The custom I/O itself.
   ssize_t Read(int fd, void* buf, size_t len);
   ssize_t Writev(int fd, struct iovec* iov, int count);
 
