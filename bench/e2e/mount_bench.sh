@@ -490,6 +490,9 @@ row() {
   echo "The FUSE page-cache ceiling (ptfs with keep_cache, file read once first): second read"
   echo "$(v ptk_seq2) MB/s = $(ratio_of ptk_seq2 local_seq) of the local file (imagefs: $(ratio_of fs_seq2 ptk_seq2) of it);"
   echo "buffered 4k randread $(v ptk_rand_buf) IOPS = $(ratio_of ptk_rand_buf local_rand_buf) of the local file (imagefs: $(ratio_of fs_rand_buf ptk_rand_buf) of it)."
+  echo "The FUSE bound on the cold rows (ptfs: a page-cached local file, no network, no cache,"
+  echo "no check): sequential $(v pt_seq) MB/s = $(ratio_of pt_seq curl_imaged) of curl from imaged (imagefs cold: $(ratio_of fs_seq_cold pt_seq) of it);"
+  echo "qemu-img convert $(v pt_qconv) s = $(ratio_of pt_qconv local_qconv) of the local file (imagefs cold: $(ratio_of fs_qconv_cold pt_qconv) of it)."
   echo "Other figures: curl of big.bin from nginx $(v curl_nginx) MB/s;"
   echo "ptfs qemu-img convert $(v pt_qconv) s; imagefs mount $(v fs_mount_s) s; image-data GETs to imaged in"
   gets=$(v fs_cold_gets); [[ $gets =~ ^[1-9][0-9]*$ ]] || gets=1
