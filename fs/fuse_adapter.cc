@@ -413,7 +413,9 @@ void OnOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     auto opened = From(req).fs->Open(ino, fi->flags);
     if (!opened.ok()) return ReplyError(req, "open", ino, opened.status());
     fi->fh = opened->fh;
-    fi->keep_cache = opened->keep_cache ? 1 : 0;
+    // The kernel refuses FOPEN_KEEP_CACHE on a passthrough open (its reads never
+    // touch the FUSE page cache anyway).
+    fi->keep_cache = opened->keep_cache && opened->backing_id == 0 ? 1 : 0;
     // Without passthrough, O_DIRECT opens are honoured by the kernel without
     // FOPEN_DIRECT_IO; with it, they carry it so as to take no side in the inode's
     // I/O mode (fs/passthrough.h).

@@ -264,10 +264,7 @@ OpenResult ImageFs::OpenSource(uint64_t ino, ImageSource source, int flags) {
   auto* f = new OpenFile{reader_.Open(std::move(source)), ino, io.mode};
   OpenResult r{reinterpret_cast<uint64_t>(f), /*keep_cache=*/true};
   r.direct_io = io.direct_io;
-  if (io.mode == IoMode::kPassthrough) {
-    r.backing_id = io.backing_id;
-    r.keep_cache = false;  // the kernel refuses FOPEN_KEEP_CACHE with passthrough
-  }
+  if (io.mode == IoMode::kPassthrough) r.backing_id = io.backing_id;
   return r;
 }
 

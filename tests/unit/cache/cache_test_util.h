@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -56,6 +57,22 @@ inline std::string ReadRef(const BlockRef& ref) {
     }
     done += static_cast<size_t>(n);
   }
+  return bytes;
+}
+
+// Everything `path` holds (empty if it cannot be opened): a data file, to compare
+// with the image it copies.
+inline std::string ReadFileBytes(const std::string& path) {
+  std::string bytes;
+  FILE* f = fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    return bytes;
+  }
+  char buf[65536];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;) {
+    bytes.append(buf, n);
+  }
+  fclose(f);
   return bytes;
 }
 

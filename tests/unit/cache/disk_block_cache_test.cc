@@ -41,12 +41,7 @@ TEST_F(DiskBlockCacheTest, BlockRefPointsIntoAByteIdenticalDataFile) {
     ASSERT_TRUE(ref.ok());
     EXPECT_EQ(ref->offset, i * kBlock);
   }
-  std::string copy(image.bytes().size(), '\0');
-  FILE* f = fopen(cache->DataFilePath(image.layout()).c_str(), "rb");
-  ASSERT_NE(f, nullptr);
-  EXPECT_EQ(fread(copy.data(), 1, copy.size() + 1, f), copy.size());
-  fclose(f);
-  EXPECT_TRUE(SameBytes(copy, image.bytes()));
+  EXPECT_TRUE(SameBytes(ReadFileBytes(cache->DataFilePath(image.layout())), image.bytes()));
 }
 
 // Blocks are written in pieces of write_piece_bytes; any piece size stores the same
@@ -62,12 +57,8 @@ TEST_F(DiskBlockCacheTest, WritesInPiecesStoreTheSameBytes) {
       EXPECT_TRUE(SameBytes(MustGet(*cache, image, i, fetcher, 4), image.Block(i)));
     }
   }
-  std::string copy(image.bytes().size() + 1, '\0');
-  FILE* f = fopen((root() + "/" + NameOf(image.layout()).FileName()).c_str(), "rb");
-  ASSERT_NE(f, nullptr);
-  copy.resize(fread(copy.data(), 1, copy.size(), f));
-  fclose(f);
-  EXPECT_TRUE(SameBytes(copy, image.bytes()));
+  EXPECT_TRUE(SameBytes(ReadFileBytes(root() + "/" + NameOf(image.layout()).FileName()),
+                        image.bytes()));
 }
 
 TEST_F(DiskBlockCacheTest, RunFetchesConsecutiveMissingBlocksInOneCall) {
