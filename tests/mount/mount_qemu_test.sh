@@ -65,9 +65,17 @@ overlay_reads() {  # overlay_reads CACHE_MODE: qemu-io pattern reads and a full 
 }
 overlay_reads writeback
 
+# docs/semantics.md §8: compare and convert read the image whole, so qemu's later opens
+# of it (the overlay's backing file) passed through: the kernel read the cache file.
+# Only where the kernel takes passthrough (Linux 6.9+).
+ml_unmount
+if grep -q "FUSE passthrough on" "$WORK/imagefs.log"; then
+  ml_check "qemu's later opens of the wholly cached image passed through" \
+    test "$(grep -o 'passthrough opens [0-9]*' "$WORK/imagefs.log" | tail -1 | awk '{print $3}')" -gt 0
+fi
+
 # O_DIRECT (QEMU cache=none) from a cold cache: a fresh mount with an emptied cache, so
 # the direct reads fetch from imaged rather than meet the page cache or cached blocks.
-ml_unmount
 rm -rf "$CACHE"
 mkdir -p "$CACHE"
 before=$(ml_data_gets)
